@@ -1,0 +1,1 @@
+"""Authoring tools for the course: build the student release, check the source notebooks."""

@@ -1,0 +1,73 @@
+"""A sample class graded end to end by nbgrader: a temporary course, submissions, autograde, scores.
+
+Students of the sample class, for every assignment:
+- `reference`: the instructor's source notebook, solutions included (full marks);
+- `blank`: the release notebook untouched (zero);
+- `partial`: the release notebook with every answer filled in from the solutions, except a few
+  that are wrong in ways students get them wrong (see course.samples).
+"""
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from course import paths, samples
+from course.build import copy_course, generate
+from course.check import is_solution_cell, nbgrader_meta
+from course.nbgrader_cli import run_nbgrader
+
+STUDENTS = ("reference", "blank", "partial")
+
+
+@dataclass(frozen=True)
+class CellScore:
+    grade_id: str
+    score: float
+    max_score: float
+
+
+def solutions_filled_in(assignment: str, replacements: dict[str, str]):
+    """The release notebook with each answer cell taken from the source, or from `replacements`."""
+    release = nbformat.read(paths.release_notebook(assignment), as_version=4)
+    source = nbformat.read(paths.source_notebook(assignment), as_version=4)
+    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells if is_solution_cell(c)}
+    for cell in release.cells:
+        if is_solution_cell(cell):
+            grade_id = nbgrader_meta(cell)["grade_id"]
+            cell.source = replacements.get(grade_id, answers[grade_id])
+    return release
+
+
+def submission(assignment: str, student: str):
+    if student == "reference":
+        return nbformat.read(paths.source_notebook(assignment), as_version=4)
+    if student == "blank":
+        return nbformat.read(paths.release_notebook(assignment), as_version=4)
+    return solutions_filled_in(assignment, samples.wrong_answers(assignment).cells)
+
+
+def create(course_root: Path, assignments: list[str]) -> None:
+    """Make a course directory with a gradebook and one submission per sample student."""
+    if course_root.exists():
+        shutil.rmtree(course_root)
+    copy_course(assignments, course_root)
+    for assignment in assignments:
+        generate(assignment, course_root, gradebook=True)
+        for student in STUDENTS:
+            folder = course_root / "submitted" / student / assignment
+            folder.mkdir(parents=True)
+            nbformat.write(submission(assignment, student), folder / f"{assignment}.ipynb")
+
+
+def autograde(course_root: Path, assignment: str) -> None:
+    run_nbgrader(["autograde", assignment, "--force"], course_root)
+
+
+def cell_scores(course_root: Path, assignment: str, student: str) -> list[CellScore]:
+    """The autograded score of every graded cell of a submission, as nbgrader's gradebook has it."""
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook(assignment, assignment, student)
+        return [CellScore(g.name, g.score, g.max_score) for g in sorted(notebook.grades, key=lambda g: g.name)]

@@ -1,0 +1,6 @@
+"""nbgrader settings for this course; nbgrader reads this file from the course root."""
+
+c = get_config()  # noqa: F821 (nbgrader defines get_config when it loads this file)
+
+c.CourseDirectory.course_id = "deep-learning-from-scratch"
+c.Execute.timeout = 60
