@@ -1,10 +1,13 @@
 """A sample class graded end to end by nbgrader: a temporary course, submissions, autograde, scores.
 
 Students of the sample class, for every assignment:
-- `reference`: the instructor's source notebook, solutions included (full marks);
-- `blank`: the release notebook untouched (zero);
-- `partial`: the release notebook with every answer filled in from the solutions, except a few
-  that are wrong in ways students get them wrong (see course.samples).
+- `reference`: the instructor's source notebook, solutions and hidden tests included;
+- `correct`: the release notebook with every answer filled in from the solutions;
+- `blank`: the release notebook untouched;
+- `partial`: like `correct`, except a few answers that are wrong in ways students get them wrong
+  (see course.samples);
+- `cheater`: the untouched release with one added cell that tells IPython to run every later cell
+  as `pass` and patches numpy's checks: nbgrader then runs no test at all and gives full marks.
 """
 
 import shutil
@@ -19,7 +22,11 @@ from course.build import copy_course, generate
 from course.check import is_solution_cell, nbgrader_meta
 from course.nbgrader_cli import run_nbgrader
 
-STUDENTS = ("reference", "blank", "partial")
+CHEAT = """\
+import numpy
+numpy.testing.assert_allclose = lambda *args, **kwargs: None
+get_ipython().input_transformers_post.append(lambda lines: ["pass\\n"])
+"""
 
 
 @dataclass(frozen=True)
@@ -41,25 +48,34 @@ def solutions_filled_in(assignment: str, replacements: dict[str, str]):
     return release
 
 
-def submission(assignment: str, student: str):
-    if student == "reference":
-        return nbformat.read(paths.source_notebook(assignment), as_version=4)
-    if student == "blank":
-        return nbformat.read(paths.release_notebook(assignment), as_version=4)
-    return solutions_filled_in(assignment, samples.wrong_answers(assignment).cells)
+def cheating_attempt(assignment: str):
+    release = nbformat.read(paths.release_notebook(assignment), as_version=4)
+    first_locked = next(i for i, cell in enumerate(release.cells) if nbgrader_meta(cell))
+    release.cells.insert(first_locked + 1, nbformat.v4.new_code_cell(CHEAT))
+    return release
 
 
-def create(course_root: Path, assignments: list[str]) -> None:
+SUBMISSIONS = {
+    "reference": lambda a: nbformat.read(paths.source_notebook(a), as_version=4),
+    "correct": lambda a: solutions_filled_in(a, {}),
+    "blank": lambda a: nbformat.read(paths.release_notebook(a), as_version=4),
+    "partial": lambda a: solutions_filled_in(a, samples.wrong_answers(a).cells),
+    "cheater": cheating_attempt,
+}
+STUDENTS = ("reference", "blank", "partial")
+
+
+def create(course_root: Path, assignments: list[str], students=STUDENTS) -> None:
     """Make a course directory with a gradebook and one submission per sample student."""
     if course_root.exists():
         shutil.rmtree(course_root)
     copy_course(assignments, course_root)
     for assignment in assignments:
         generate(assignment, course_root, gradebook=True)
-        for student in STUDENTS:
+        for student in students:
             folder = course_root / "submitted" / student / assignment
             folder.mkdir(parents=True)
-            nbformat.write(submission(assignment, student), folder / f"{assignment}.ipynb")
+            nbformat.write(SUBMISSIONS[student](assignment), folder / f"{assignment}.ipynb")
 
 
 def autograde(course_root: Path, assignment: str) -> None:

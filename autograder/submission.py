@@ -1,0 +1,183 @@
+"""Reading one submission: find and parse its notebook, take its answers, and flag tampering.
+
+Nothing here changes the score: the score comes from running the source's tests on the answers.
+The flags tell a person what to look at.
+"""
+
+import ast
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder.spec import AssignmentSpec, nbgrader_meta
+
+SHADOWING_SUFFIXES = {".py", ".pth", ".so", ".pyc"}
+SUSPICIOUS_NAMES = {"__builtins__", "get_ipython", "ctypes", "gc", "inspect", "sys", "signal", "subprocess", "socket"}
+
+
+@dataclass
+class Submission:
+    student: str
+    status: str  # "ok", "missing" or "unreadable"
+    message: str = ""
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    added: dict[str, list[str]] = field(default_factory=dict)  # anchor grade id -> added code cells
+    flags: list[str] = field(default_factory=list)
+
+
+def find_notebook(folder: Path, assignment: str, flags: list[str]) -> Path | None:
+    expected = folder / f"{assignment}.ipynb"
+    if expected.is_file():
+        return expected
+    others = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    if others:
+        flags.append(f"the notebook was renamed: graded {others[0].name} instead of {expected.name}")
+        return others[0]
+    return None
+
+
+def parse_notebook(path: Path):
+    """The notebook, or a sentence saying why it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, f"{path.name} cannot be read: {error}"
+    if not text.strip():
+        return None, f"{path.name} is empty"
+    try:
+        json.loads(text)
+        nb = nbformat.reads(text, as_version=4)
+    except json.JSONDecodeError as error:
+        return None, f"{path.name} is not valid JSON (line {error.lineno}: {error.msg})"
+    except (ValueError, KeyError, TypeError, AttributeError, nbformat.ValidationError) as error:
+        return None, f"{path.name} is not a Jupyter notebook ({type(error).__name__})"
+    if not isinstance(nb.get("cells"), list):
+        return None, f"{path.name} has no list of cells"
+    return nb, ""
+
+
+def cell_flags(submitted: list, released: list) -> list[str]:
+    """Differences in the cells nbgrader manages: deleted, duplicated, edited, reordered, re-typed."""
+    flags = []
+    released_by_id = {nbgrader_meta(c)["grade_id"]: c for c in released if nbgrader_meta(c)}
+    submitted_ids = [nbgrader_meta(c).get("grade_id") for c in submitted if nbgrader_meta(c)]
+    counts = Counter(submitted_ids)
+    for grade_id, original in released_by_id.items():
+        copies = [c for c in submitted if nbgrader_meta(c).get("grade_id") == grade_id]
+        if not copies:
+            flags.append(f"deleted the cell {grade_id}")
+            continue
+        if counts[grade_id] > 1:
+            flags.append(f"duplicated the cell {grade_id} ({counts[grade_id]} copies)")
+        for copy in copies:
+            meta, original_meta = nbgrader_meta(copy), nbgrader_meta(original)
+            if copy.cell_type != original.cell_type:
+                flags.append(f"changed the cell {grade_id} from {original.cell_type} to {copy.cell_type}")
+            if meta.get("points") != original_meta.get("points"):
+                flags.append(
+                    f"changed the points of {grade_id} from {original_meta.get('points')} to {meta.get('points')}"
+                )
+            if any(meta.get(k) != original_meta.get(k) for k in ("grade", "solution", "locked")):
+                flags.append(f"changed the role of the cell {grade_id}")
+            if original_meta.get("locked") and copy.source.strip() != original.source.strip():
+                flags.append(f"edited the locked cell {grade_id}")
+    flags += [f"added a cell with the unknown grade id {g}" for g in counts if g not in released_by_id]
+    known_order = [g for g in dict.fromkeys(submitted_ids) if g in released_by_id]
+    if known_order != [g for g in released_by_id if g in counts]:
+        flags.append("reordered the graded cells")
+    return flags
+
+
+def dotted(node) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def code_flags(source: str, spec: AssignmentSpec, copied_numbers: set[float]) -> list[str]:
+    """What a student's cell does that honest answers have no need for."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    flags = []
+    for node in tree.body:
+        bound = [node.name] if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else []
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound += [t.id for t in targets if isinstance(t, ast.Name)]
+        flags += [f"redefines {name}, which the course's setup provides" for name in bound if name in spec.setup_names]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
+            name = dotted(node)
+            if name and name.split(".")[0] in set(spec.setup_names) | SUSPICIOUS_NAMES | {"builtins", "numpy"}:
+                flags.append(f"patches {name}")
+        if isinstance(node, ast.Name) and node.id in SUSPICIOUS_NAMES:
+            flags.append(f"uses {node.id}")
+        if isinstance(node, ast.alias) and node.name.split(".")[0] in SUSPICIOUS_NAMES | {"builtins"}:
+            flags.append(f"imports {node.name}")
+        if isinstance(node, ast.Call) and dotted(node.func) in {"setattr", "delattr", "exec", "eval", "__import__"}:
+            flags.append(f"calls {dotted(node.func)}")
+    literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and type(n.value) is float}
+    if len(literals & copied_numbers) >= 3:
+        flags.append("contains expected values copied from the visible tests")
+    return flags
+
+
+def significant_digits(x: float) -> int:
+    return len(repr(abs(x)).strip("0.").replace(".", ""))
+
+
+def visible_numbers(spec: AssignmentSpec) -> set[float]:
+    """Precise float literals of the visible tests (the ones a student could copy)."""
+    numbers = set()
+    for test in spec.tests:
+        for code, hidden in test.parts:
+            if not hidden:
+                tree = ast.parse(code)
+                numbers |= {n.value for n in ast.walk(tree) if type(getattr(n, "value", None)) is float}
+    return {x for x in numbers if significant_digits(x) >= 6}
+
+
+def read_submission(folder: Path, student: str, spec: AssignmentSpec, released) -> Submission:
+    flags = []
+    path = find_notebook(folder, spec.name, flags)
+    if path is None:
+        return Submission(student, "missing", f"no notebook {spec.name}.ipynb in {folder}", flags=flags)
+    nb, problem = parse_notebook(path)
+    if nb is None:
+        return Submission(student, "unreadable", problem, flags=flags)
+    flags += cell_flags(nb.cells, released.cells)
+    released_ids = {c.get("id") for c in released.cells}
+    answer_ids = {step.grade_id for step in spec.steps if step.kind == "answer"}
+    submission = Submission(student, "ok", flags=flags)
+    numbers = visible_numbers(spec)
+    anchor = ""
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type != "code":
+            continue
+        if meta.get("grade_id") in answer_ids and meta.get("solution"):
+            submission.answers.setdefault(meta["grade_id"], []).append(cell.source)
+        elif not meta and cell.get("id") not in released_ids:
+            submission.added.setdefault(anchor, []).append(cell.source)
+        else:
+            anchor = meta.get("grade_id", anchor)
+            continue
+        anchor = meta.get("grade_id", anchor)
+        flags += code_flags(cell.source, spec, numbers)
+    submission.flags = list(dict.fromkeys(flags))
+    extra = [p for p in folder.iterdir() if p != path and p.name != ".ipynb_checkpoints"]
+    shipped = {p.name for p in spec.extra_files}
+    for item in sorted(extra):
+        if item.name in shipped:
+            continue
+        if item.suffix in SHADOWING_SUFFIXES or (item / "__init__.py").exists():
+            submission.flags.append(f"added {item.name}, which could shadow a module (not used in grading)")
+    return submission

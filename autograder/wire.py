@@ -1,0 +1,138 @@
+"""The data that crosses between the grader and the sandbox, and how it is framed.
+
+Only plain data crosses: None, bool, int, float, str, numpy arrays and scalars of numeric dtypes,
+and tuples, lists and dicts of those. Decoding builds nothing else, so no object made by student
+code (an ndarray subclass, an object with its own __eq__, a pickle) can reach the grader. Anything
+else is replaced by an Opaque value naming its type, which fails every check a test makes.
+"""
+
+import base64
+import json
+import struct
+
+import numpy as np
+
+NUMERIC_DTYPES = {
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64", "complex64", "complex128",
+}  # fmt: skip
+MAX_DEPTH = 64
+MAX_FRAME = 512 * 2**20
+HEADER = struct.Struct("!Q")
+
+
+class WireError(ValueError):
+    """A frame or a value that does not follow the format."""
+
+
+class Opaque:
+    """Stands for an object the sandbox could not send as plain data."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<object of type {self.type_name}>"
+
+    def __eq__(self, other):
+        return False
+
+    __hash__ = None
+
+
+def type_name(value) -> str:
+    kind = type(value)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def encode(value, depth: int = 0):
+    if depth > MAX_DEPTH:
+        return {"t": "opaque", "type": "nesting too deep"}
+    kind = type(value)
+    if value is None:
+        return {"t": "none"}
+    if kind is bool:
+        return {"t": "bool", "v": value}
+    if kind is int:
+        return {"t": "int", "v": str(value)}
+    if kind is float:
+        return {"t": "float", "v": value.hex()}
+    if kind is str:
+        return {"t": "str", "v": value}
+    if kind is np.ndarray and value.dtype.name in NUMERIC_DTYPES:
+        data = base64.b64encode(np.ascontiguousarray(value).tobytes()).decode()
+        return {"t": "ndarray", "dtype": value.dtype.name, "shape": list(value.shape), "data": data}
+    if issubclass(kind, np.generic) and kind is np.dtype(kind).type and np.dtype(kind).name in NUMERIC_DTYPES:
+        return {"t": "scalar", "dtype": np.dtype(kind).name, "data": base64.b64encode(value.tobytes()).decode()}
+    if kind in (tuple, list):
+        return {"t": kind.__name__, "items": [encode(item, depth + 1) for item in value]}
+    if kind is dict:
+        return {"t": "dict", "items": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    return {"t": "opaque", "type": type_name(value)}
+
+
+def decode_array(node) -> np.ndarray:
+    dtype = node.get("dtype")
+    if dtype not in NUMERIC_DTYPES:
+        raise WireError(f"dtype {dtype!r} is not allowed")
+    shape = tuple(node.get("shape", ()))
+    if not all(type(n) is int and n >= 0 for n in shape):
+        raise WireError(f"bad shape {shape!r}")
+    data = base64.b64decode(node.get("data", ""), validate=True)
+    if len(data) != int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize:
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+
+
+def decode(node, depth: int = 0):
+    if depth > MAX_DEPTH or type(node) is not dict:
+        raise WireError("malformed value")
+    tag = node.get("t")
+    if tag == "none":
+        return None
+    if tag == "bool" and type(node.get("v")) is bool:
+        return node["v"]
+    if tag == "int":
+        return int(node["v"])
+    if tag == "float":
+        return float.fromhex(node["v"])
+    if tag == "str" and type(node.get("v")) is str:
+        return node["v"]
+    if tag == "ndarray":
+        return decode_array(node)
+    if tag == "scalar":
+        return decode_array({**node, "shape": []})[()]
+    if tag in ("tuple", "list"):
+        items = [decode(item, depth + 1) for item in node["items"]]
+        return tuple(items) if tag == "tuple" else items
+    if tag == "dict":
+        return {decode(k, depth + 1): decode(v, depth + 1) for k, v in node["items"]}
+    if tag == "opaque":
+        return Opaque(str(node.get("type")))
+    raise WireError(f"unknown tag {tag!r}")
+
+
+def write_frame(stream, message: dict) -> None:
+    body = json.dumps(message).encode()
+    stream.write(HEADER.pack(len(body)) + body)
+    stream.flush()
+
+
+def read_frame(stream) -> dict:
+    """Read one message; raise EOFError when the other side has gone."""
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        raise EOFError("the other side closed the channel")
+    (size,) = HEADER.unpack(header)
+    if size > MAX_FRAME:
+        raise WireError(f"a frame of {size} bytes is over the limit")
+    body = stream.read(size)
+    if len(body) < size:
+        raise EOFError("the other side closed the channel mid-frame")
+    try:
+        message = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WireError(f"not JSON: {error}") from error
+    if type(message) is not dict:
+        raise WireError("a frame must hold an object")
+    return message

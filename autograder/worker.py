@@ -1,0 +1,120 @@
+"""The sandbox side: runs a student's cells and answers calls to the functions they define.
+
+numpy's global random generator is shared with the grader: each call brings the grader's state
+and sends back the state after the call, as if test and student code ran in one process.
+
+It talks to the grader over its standard input and output, in frames of autograder.wire, and only
+ever sends plain data. The student's own output goes to size-capped buffers; the real file
+descriptors 0, 1 and 2 are pointed at /dev/null so that no write can reach the grader's channel
+by accident.
+"""
+
+import io
+import os
+import sys
+import traceback
+
+import numpy as np
+
+from autograder import wire
+
+OUTPUT_CAP = 16 * 1024
+
+
+class CappedStream(io.TextIOBase):
+    """Keeps the first OUTPUT_CAP characters written, and whether anything was written at all."""
+
+    def __init__(self):
+        self.parts, self.size, self.written = [], 0, False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        self.written = self.written or bool(text)
+        room = OUTPUT_CAP - self.size
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size += min(len(text), room)
+        return len(text)
+
+    def take(self) -> tuple[str, bool]:
+        text, written = "".join(self.parts), self.written
+        self.parts, self.size, self.written = [], 0, False
+        return text, written
+
+
+def describe_error(error: BaseException) -> dict:
+    try:
+        message = str(error)[:2000]
+    except Exception:  # noqa: BLE001 (a student's exception may fail to print; the grader must still hear of it)
+        message = "<the exception's message could not be printed>"
+    lines = traceback.format_exception(type(error), error, error.__traceback__)
+    return {"type": type(error).__name__, "message": message, "traceback": "".join(lines)[-4000:]}
+
+
+def run_cell(request: dict, namespace: dict) -> dict:
+    code = compile(request["source"], f"<{request.get('name', 'cell')}>", "exec")
+    exec(code, namespace)  # noqa: S102 (running the student's code is this process's job)
+    return {"ok": True}
+
+
+def lookup(request: dict, namespace: dict) -> dict:
+    found = {}
+    for name in request["names"]:
+        if name not in namespace:
+            found[name] = {"kind": "missing"}
+        elif callable(namespace[name]):
+            found[name] = {"kind": "callable"}
+        else:
+            found[name] = {"kind": "value", "value": wire.encode(namespace[name])}
+    return {"ok": True, "names": found}
+
+
+def call(request: dict, namespace: dict) -> dict:
+    if request["name"] not in namespace:
+        raise NameError(f"name {request['name']!r} is not defined")
+    function = namespace[request["name"]]
+    args = [wire.decode(a) for a in request["args"]]
+    kwargs = {k: wire.decode(v) for k, v in request["kwargs"].items()}
+    np.random.set_state(wire.decode(request["random_state"]))
+    result = function(*args, **kwargs)
+    return {
+        "ok": True,
+        "value": wire.encode(result),
+        "args": [wire.encode(a) for a in args],
+        "kwargs": {k: wire.encode(v) for k, v in kwargs.items()},
+        "random_state": wire.encode(np.random.get_state()),
+    }
+
+
+HANDLERS = {"exec": run_cell, "lookup": lookup, "call": call}
+
+
+def main() -> None:
+    channel_in = os.fdopen(os.dup(0), "rb")
+    channel_out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    stdout, stderr = CappedStream(), CappedStream()
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    while True:
+        try:
+            request = wire.read_frame(channel_in)
+        except EOFError:
+            return
+        sys.stdout, sys.stderr = stdout, stderr
+        try:
+            reply = HANDLERS[request["op"]](request, namespace)
+        except BaseException as error:  # noqa: BLE001 (sys.exit and KeyboardInterrupt are student errors too)
+            reply = {"ok": False, "error": describe_error(error)}
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        reply["stdout"], _ = stdout.take()
+        reply["stderr"], reply["wrote_stderr"] = stderr.take()
+        wire.write_frame(channel_out, reply)
+
+
+if __name__ == "__main__":
+    main()
