@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from tqdm import tqdm
@@ -69,6 +70,17 @@ def run_jobs(jobs: list, workers: int):
             except Exception as error:  # noqa: BLE001 (a grader bug on one submission must not stop the class)
                 yield failed_result(job[0], job[3], error)
         return
+    broken = []
+    yield from run_in_pool(jobs, workers, broken)
+    # Student code that kills its grading process (possible only without bubblewrap) breaks the
+    # whole pool: grade each job that was caught in it alone, so that only the culprit fails.
+    for job in broken:
+        yield from run_in_pool([job], 1, failed := [])
+        if failed:
+            yield failed_result(job[0], job[3], RuntimeError("the grading process was killed"))
+
+
+def run_in_pool(jobs: list, workers: int, broken: list):
     slots = multiprocessing.Manager().Queue()
     for slot in range(workers):
         slots.put(slot)
@@ -78,5 +90,7 @@ def run_jobs(jobs: list, workers: int):
             job = futures[future]
             try:
                 yield future.result()
+            except BrokenProcessPool:
+                broken.append(job)
             except Exception as error:  # noqa: BLE001 (as above)
                 yield failed_result(job[0], job[3], error)

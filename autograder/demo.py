@@ -10,7 +10,7 @@ from autograder.sandbox import isolation_summary
 from course import paths, sample_class
 from course.nbgrader_cli import run_nbgrader
 
-STUDENTS = ("correct", "blank", "partial", "cheater")
+STUDENTS = ("correct", "blank", "partial", "cheater")  # the source notebook is no student's work
 
 
 def create(course_root: Path, assignments: list[str]) -> None:
@@ -30,8 +30,7 @@ def run(args) -> int:
     print(isolation_summary())
     for assignment in assignments:
         results = grade_class(course, assignment, workers=args.workers)
-        print(f"\n{assignment}\n{table(results)}")
-    print(f"\n{summary(results, '')}".rstrip())
+        print(f"\n{assignment}\n{table(results)}\n{summary(results)}")
     export = course_root / "nbgrader-export.csv"
     run_nbgrader(["export", "--to", str(export)], course_root)
     print(f"\nnbgrader export of the gradebook ({export}):")

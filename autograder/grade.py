@@ -14,6 +14,7 @@ submissions get the same scores as with `nbgrader autograde`.
 import builtins
 import io
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -153,7 +154,11 @@ class Session:
 
 
 class StudentFunction:
-    """Stands in the test's namespace for a function the student defined."""
+    """Stands in the test's namespace for a function the student defined.
+
+    What the function returns arrives with its identities: a part of the result that is one of the
+    arguments (`cache[3] is parameters`) is the test's own object, changed as the function changed it.
+    """
 
     def __init__(self, name: str, session: Session):
         self.name = name
@@ -163,20 +168,20 @@ class StudentFunction:
         return f"<your function {self.name}>"
 
     def __call__(self, *args, **kwargs):
-        reply = self.session.ask(
-            {
-                "op": "call",
-                "name": self.name,
-                "args": [wire.encode(a) for a in args],
-                "kwargs": {k: wire.encode(v) for k, v in kwargs.items()},
-                "random_state": wire.encode(np.random.get_state()),
-            }
-        )
+        encoder = wire.Encoder()
+        request = {"op": "call", "name": self.name, "args": [encoder.encode(a) for a in args]}
+        request["kwargs"] = {k: encoder.encode(v) for k, v in kwargs.items()}
+        request["random_state"] = wire.encode(np.random.get_state())
+        reply = self.session.ask(request)
         try:
-            for original, after in zip(args, reply["args"], strict=True):
-                copy_back(original, wire.decode(after))
+            decoder = wire.Decoder()
+            passed = [*args, *kwargs.values()]
+            returned = [*reply["args"], *(reply["kwargs"][k] for k in kwargs)]
+            for original, node in zip(passed, returned, strict=True):
+                copy_back(original, decoder.decode(node))
+                decoder.adopt(original, node)
             np.random.set_state(wire.decode(reply["random_state"]))
-            return wire.decode(reply["value"])
+            return decoder.decode(reply["value"])
         except (KeyError, TypeError, ValueError) as error:
             raise StudentCodeError(f"the sandbox sent back something unreadable ({error})") from None
 
@@ -245,6 +250,8 @@ def grade_submission(spec: AssignmentSpec, released, folder: Path, student: str,
         cells = [CellResult(t.grade_id, t.points, 0.0, "not run") for t in spec.tests]
         return Result(student, spec.name, submission.status, submission.message, cells, submission.flags)
     result = Result(student, spec.name, "graded", flags=submission.flags)
+    if str(spec.source_dir) not in sys.path:  # the setup cells import the source's helpers (rnn_utils)
+        sys.path.insert(0, str(spec.source_dir))
     with tempfile.TemporaryDirectory(prefix="autograder-") as workdir:
         for helper in spec.extra_files:
             shutil.copy2(helper, workdir)

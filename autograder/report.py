@@ -32,7 +32,7 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def summary(results: list[Result], isolation: str) -> str:
+def summary(results: list[Result], isolation: str = "") -> str:
     scores = [r.score for r in results]
     failures = [r for r in results if r.status != "graded"]
     flagged = [r for r in results if r.flags]
@@ -41,8 +41,9 @@ def summary(results: list[Result], isolation: str) -> str:
         f"{'mean':<10}{statistics.fmean(scores) if scores else 0:>8.1f}",
         f"{'failures':<10}{len(failures):>8}   (missing or unreadable notebooks)",
         f"{'flagged':<10}{len(flagged):>8}   (possible tampering: see the CSV)",
-        isolation,
     ]
+    if isolation:
+        lines.append(isolation)
     for result in failures:
         lines.append(f"  {result.student}: {result.status}: {result.message}")
     for result in flagged:

@@ -16,6 +16,8 @@ from autograder.spec import AssignmentSpec, nbgrader_meta
 
 SHADOWING_SUFFIXES = {".py", ".pth", ".so", ".pyc"}
 SUSPICIOUS_NAMES = {"__builtins__", "get_ipython", "ctypes", "gc", "inspect", "sys", "signal", "subprocess", "socket"}
+SUSPICIOUS_CALLS = {"setattr", "delattr", "exec", "eval", "__import__", "open", "os.fork", "os.kill", "os.killpg"}
+SUSPICIOUS_CALLS |= {"os._exit", "os.system", "os.setsid", "os.remove", "os.unlink", "shutil.rmtree"}
 
 
 @dataclass
@@ -122,7 +124,7 @@ def code_flags(source: str, spec: AssignmentSpec, copied_numbers: set[float]) ->
             flags.append(f"uses {node.id}")
         if isinstance(node, ast.alias) and node.name.split(".")[0] in SUSPICIOUS_NAMES | {"builtins"}:
             flags.append(f"imports {node.name}")
-        if isinstance(node, ast.Call) and dotted(node.func) in {"setattr", "delattr", "exec", "eval", "__import__"}:
+        if isinstance(node, ast.Call) and dotted(node.func) in SUSPICIOUS_CALLS:
             flags.append(f"calls {dotted(node.func)}")
     literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and type(n.value) is float}
     if len(literals & copied_numbers) >= 3:

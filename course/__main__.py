@@ -40,11 +40,11 @@ def run_demo(args) -> int:
     course_root = Path(args.dir).resolve()
     assignments = chosen(args.assignments)
     print(f"creating a sample class in {course_root}")
-    sample_class.create(course_root, assignments)
+    sample_class.create(course_root, assignments, sample_class.EVERYONE)
     print(f"{'assignment':<12} {'student':<10} {'score':>12}  cells that lost points")
     for assignment in assignments:
         sample_class.autograde(course_root, assignment)
-        for student in sample_class.STUDENTS:
+        for student in sample_class.EVERYONE:
             cells = sample_class.cell_scores(course_root, assignment, student)
             score, max_score = sum(c.score for c in cells), sum(c.max_score for c in cells)
             lost = ", ".join(c.grade_id for c in cells if c.score < c.max_score) or "-"
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, run, help_text in [
         ("build", run_build, "regenerate release/ from source/ with nbgrader generate_assignment"),
         ("check", run_check, "lint the source notebooks, then run them and report stderr and errors"),
-        ("demo", run_demo, "grade a sample class (reference, blank, partly wrong) with nbgrader autograde"),
+        ("demo", run_demo, "grade the sample class with nbgrader autograde (for comparison with the autograder)"),
     ]:
         command = commands.add_parser(name, help=help_text)
         command.add_argument("assignments", nargs="*", help="assignment names (default: all)")

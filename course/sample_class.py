@@ -62,10 +62,11 @@ SUBMISSIONS = {
     "partial": lambda a: solutions_filled_in(a, samples.wrong_answers(a).cells),
     "cheater": cheating_attempt,
 }
-STUDENTS = ("reference", "blank", "partial")
+HONEST = ("reference", "correct", "blank", "partial")
+EVERYONE = (*HONEST, "cheater")
 
 
-def create(course_root: Path, assignments: list[str], students=STUDENTS) -> None:
+def create(course_root: Path, assignments: list[str], students: tuple[str, ...]) -> None:
     """Make a course directory with a gradebook and one submission per sample student."""
     if course_root.exists():
         shutil.rmtree(course_root)

@@ -11,12 +11,8 @@ ASSIGNMENTS = paths.assignments()
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    course_root = tmp_path_factory.mktemp("sample") / "course"
-    sample_class.create(course_root, ASSIGNMENTS)
-    for assignment in ASSIGNMENTS:
-        sample_class.autograde(course_root, assignment)
-    return course_root
+def graded_class(sample_courses):
+    return sample_courses[0]
 
 
 def points_by_test_cell(assignment):

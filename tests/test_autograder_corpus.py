@@ -1,0 +1,293 @@
+"""The corpus: submissions that try every way we know to break, fool or escape the autograder,
+each with the score, status and flag it must get. They are graded together, in one batch, by the
+real pipeline (sandbox, workers, gradebook), on the fc_net assignment (100 points; the
+update_parameters cell, which nothing else depends on, is worth 5)."""
+
+import hashlib
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder.batch import grade_class
+from autograder.course_dir import Course
+from autograder.grade import Options
+from autograder.sandbox import bubblewrap_works
+from course import paths, sample_class
+from course.check import nbgrader_meta
+
+ASSIGNMENT = "fc_net"
+FILE = f"{ASSIGNMENT}.ipynb"
+
+
+def correct():
+    return sample_class.solutions_filled_in(ASSIGNMENT, {})
+
+
+def blank():
+    return nbformat.read(paths.release_notebook(ASSIGNMENT), as_version=4)
+
+
+def update_parameters_as(body: str):
+    code = "def update_parameters(parameters, grads, learning_rate):\n" + body
+    return sample_class.solutions_filled_in(ASSIGNMENT, {"update_parameters": code})
+
+
+def with_cell(nb, source: str):
+    """The notebook with a code cell of the student's added after the setup cells."""
+    tools = next(i for i, cell in enumerate(nb.cells) if nbgrader_meta(cell).get("grade_id") == "tools")
+    nb.cells.insert(tools + 1, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def changed(nb, grade_id: str, change):
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            change(cell)
+    return nb
+
+
+def without_tests(nb):
+    nb.cells = [c for c in nb.cells if not nbgrader_meta(c).get("grade")]
+    return nb
+
+
+def swapped(nb, first: str, second: str):
+    ids = [nbgrader_meta(c).get("grade_id") for c in nb.cells]
+    i, j = ids.index(first), ids.index(second)
+    nb.cells[i], nb.cells[j] = nb.cells[j], nb.cells[i]
+    return nb
+
+
+def as_markdown(cell):
+    cell.update(nbformat.v4.new_markdown_cell(cell.source, id=cell.id, metadata=cell.metadata))
+    cell.pop("outputs", None)
+    cell.pop("execution_count", None)
+
+
+def notebook(nb, name: str = FILE) -> dict:
+    return {name: nbformat.writes(nb).encode()}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    files: dict
+    score: float
+    status: str = "graded"
+    flag: str = ""  # a part of one of the flags it must get; "" means no flag at all
+
+
+SOURCE_COPY = """\
+import json
+for cell in json.load(open({path!r}))["cells"]:
+    if cell["metadata"].get("nbgrader", {{}}).get("solution"):
+        exec("".join(cell["source"]))
+"""
+
+
+def corpus(course_root: Path, port: int) -> list[Case]:
+    solutions = course_root / "source" / ASSIGNMENT / FILE
+    classmate = course_root / "submitted" / "correct" / ASSIGNMENT / FILE
+    return [
+        Case("correct", notebook(correct()), 100),
+        Case("blank", notebook(blank()), 0),
+        # time and memory
+        Case("infinite_loop", notebook(update_parameters_as("    while True:\n        pass\n")), 95),
+        Case("sleeping", notebook(update_parameters_as("    import time\n    time.sleep(600)\n")), 95),
+        # 4 GiB: more than the sandbox's address space, much less than the machine has
+        Case("huge_allocation", notebook(update_parameters_as("    return np.ones(2**29)\n")), 95),
+        Case(
+            "output_flood",
+            notebook(
+                with_cell(
+                    correct(), "import os\nfor _ in range(10**5):\n    print('x' * 1000)\nos.write(1, b'y' * 10**7)"
+                )
+            ),
+            100,
+        ),
+        Case("fork_bomb", notebook(with_cell(correct(), "import os\nwhile True:\n    os.fork()")), 100, flag="os.fork"),
+        Case("top_level_loop", notebook(with_cell(correct(), "while True:\n    pass")), 100),
+        # process tricks
+        Case("sys_exit", notebook(update_parameters_as("    import sys\n    sys.exit(0)\n")), 95, flag="sys"),
+        Case("os_exit", notebook(update_parameters_as("    import os\n    os._exit(1)\n")), 95, flag="os._exit"),
+        Case(
+            "kill_parent",
+            notebook(update_parameters_as("    import os\n    os.kill(os.getppid(), 9)\n    os.kill(1, 9)\n")),
+            95,
+            flag="os.kill",
+        ),
+        Case(
+            "segfault",
+            notebook(update_parameters_as("    import ctypes\n    ctypes.string_at(0)\n")),
+            95,
+            flag="ctypes",
+        ),
+        # fooling the checks
+        Case("ipython_and_numpy_patches", notebook(sample_class.cheating_attempt(ASSIGNMENT)), 0, flag="get_ipython"),
+        Case(
+            "builtins_patched",
+            notebook(with_cell(blank(), "import builtins\nbuiltins.AssertionError = type('Never', (Exception,), {})")),
+            0,
+            flag="patches builtins.AssertionError",
+        ),
+        Case(
+            "lying_eq",
+            notebook(
+                update_parameters_as(
+                    "    class Liar(np.ndarray):\n        def __eq__(self, other):\n            return True\n"
+                    "    return {k: np.zeros(v.shape).view(Liar) for k, v in parameters.items()}\n"
+                )
+            ),
+            95,
+        ),
+        Case(
+            "numpy_shadowed",
+            {**notebook(blank()), "numpy.py": b"from sys import exit\nexit()\n"},
+            0,
+            flag="added numpy.py",
+        ),
+        Case(
+            "hard_coded", notebook(sample_class.SUBMISSIONS["partial"](ASSIGNMENT)), 65, flag="copied from the visible"
+        ),
+        # tampering with the notebook
+        Case(
+            "tests_edited",
+            notebook(changed(blank(), "test_sigmoid", lambda c: c.update(source="pass"))),
+            0,
+            flag="edited the locked cell test_sigmoid",
+        ),
+        Case("tests_deleted", notebook(without_tests(correct())), 100, flag="deleted the cell test_relu"),
+        Case(
+            "test_duplicated",
+            notebook(duplicated_test(correct())),
+            100,
+            flag="duplicated the cell test_relu",
+        ),
+        Case("tests_reordered", notebook(swapped(correct(), "test_sigmoid", "test_relu")), 100, flag="reordered"),
+        Case(
+            "points_changed",
+            notebook(changed(correct(), "test_sigmoid", lambda c: nbgrader_meta(c).update(points=500))),
+            100,
+            flag="changed the points of test_sigmoid from 5 to 500",
+        ),
+        Case(
+            "grade_id_changed",
+            notebook(changed(correct(), "test_sigmoid", lambda c: nbgrader_meta(c).update(grade_id="test_mine"))),
+            100,
+            flag="unknown grade id test_mine",
+        ),
+        Case(
+            "cell_type_changed",
+            notebook(changed(correct(), "test_sigmoid", as_markdown)),
+            100,
+            flag="changed the cell test_sigmoid from code to markdown",
+        ),
+        Case("notebook_renamed", notebook(correct(), "my_homework.ipynb"), 100, flag="renamed"),
+        Case("invalid_json", {FILE: b'{"cells": [ {"cell_type": '}, 0, status="unreadable"),
+        Case("empty_file", {FILE: b""}, 0, status="unreadable"),
+        Case("no_notebook", {"notes.txt": b"I forgot"}, 0, status="missing"),
+        # reaching outside
+        Case("reads_solutions", notebook(with_cell(blank(), SOURCE_COPY.format(path=str(solutions)))), 0, flag="open"),
+        Case("copies_classmate", notebook(with_cell(blank(), SOURCE_COPY.format(path=str(classmate)))), 0, flag="open"),
+        Case(
+            "writes_outside",
+            notebook(
+                with_cell(
+                    correct(),
+                    f"import sqlite3\nopen({str(course_root / 'hacked.txt')!r}, 'w').write('x')\n"
+                    f"sqlite3.connect({str(course_root / 'gradebook.db')!r}).execute('delete from grade')",
+                )
+            ),
+            100,
+            flag="open",
+        ),
+        Case(
+            "network",
+            notebook(
+                with_cell(correct(), f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)")
+            ),
+            100,
+            flag="socket",
+        ),
+    ]
+
+
+def duplicated_test(nb):
+    index = next(i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id") == "test_relu")
+    nb.cells.insert(index, nbformat.from_dict({**nb.cells[index], "id": "copy-of-test-relu"}))
+    return nb
+
+
+def fingerprint(folder: Path) -> dict:
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class Listener:
+    """A loopback server that counts the connections it accepts."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            connection.close()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course_root = tmp_path_factory.mktemp("corpus") / "course"
+    sample_class.create(course_root, [ASSIGNMENT], ("correct",))
+    listener = Listener()
+    cases = corpus(course_root, listener.port)
+    for case in cases:
+        folder = course_root / "submitted" / case.name / ASSIGNMENT
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, content in case.files.items():
+            (folder / name).write_bytes(content)
+    before = fingerprint(course_root / "submitted")
+    results = grade_class(Course(course_root), ASSIGNMENT, options=Options(timeout=5), workers=2, progress=False)
+    listener.server.close()
+    return course_root, cases, {r.student: r for r in results}, before, listener
+
+
+def test_bubblewrap_is_what_ci_tests():
+    assert bubblewrap_works(), "install bubblewrap (apt-get install bubblewrap): the corpus must run in the sandbox"
+
+
+def test_every_case_gets_its_score_status_and_flag(graded):
+    _, cases, results, _, _ = graded
+    for case in cases:
+        result = results[case.name]
+        assert (case.name, result.status) == (case.name, case.status), result.message
+        assert (case.name, result.score) == (case.name, case.score), [c for c in result.cells if c.score < c.points]
+        if case.flag:
+            assert any(case.flag in flag for flag in result.flags), (case.name, result.flags)
+        else:
+            assert (case.name, result.flags) == (case.name, [])
+
+
+def test_submitted_files_are_never_modified(graded):
+    course_root, _, _, before, _ = graded
+    assert fingerprint(course_root / "submitted") == before
+
+
+def test_nothing_outside_the_sandbox_was_written_or_reached(graded):
+    course_root, _, results, _, listener = graded
+    assert not (course_root / "hacked.txt").exists()
+    assert listener.connections == 0
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission(ASSIGNMENT, "correct").score == 100
+        assert gradebook.find_submission(ASSIGNMENT, "writes_outside").score == results["writes_outside"].score
