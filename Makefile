@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt
 
 # The autograder's sandbox: bubblewrap from Debian (the autograder also runs without it, loudly weaker).
 sandbox:
-	@command -v bwrap >/dev/null || { apt-get update -qq && apt-get install -y -qq bubblewrap; }
+	@command -v bwrap >/dev/null || { apt-get update -qq -o DPkg::Lock::Timeout=600 && apt-get install -y -qq -o DPkg::Lock::Timeout=600 bubblewrap; }
 
 demo: $(VENV)/.installed sandbox
 	python -m autograder demo

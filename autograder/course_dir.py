@@ -2,11 +2,12 @@
 
 from pathlib import Path
 
-import nbformat
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder import notebook
+from autograder.notebook import Cell
 from autograder.spec import AssignmentSpec, read_spec
 
 
@@ -43,11 +44,11 @@ class Course:
             raise CourseError(f"no source notebook {source / f'{assignment}.ipynb'}")
         return read_spec(source, assignment)
 
-    def released(self, assignment: str):
+    def released(self, assignment: str) -> list[Cell]:
         release = self.path("release", ".", assignment) / f"{assignment}.ipynb"
         if not release.exists():
             raise CourseError(f"no release notebook {release}: run `nbgrader generate_assignment {assignment}`")
-        return nbformat.read(release, as_version=4)
+        return notebook.read(release)
 
     def students(self, assignment: str) -> list[str]:
         submitted = self.root / self.directory.submitted_directory

@@ -11,8 +11,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-import nbformat
-
+from autograder import notebook
 from autograder.grade import Options, Result, grade_submission
 from autograder.spec import read_spec
 
@@ -55,7 +54,7 @@ def results_json(result: Result) -> dict:
 
 def grade(root: Path, assignment: str, submission: Path, results: Path, timeout: float) -> Result:
     spec = read_spec(root / "source" / assignment, assignment)
-    released = nbformat.read(root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    released = notebook.read(root / "release" / assignment / f"{assignment}.ipynb")
     result = grade_submission(spec, released, submission, "student", 0, Options(timeout=timeout))
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(results_json(result), indent=2))

@@ -9,13 +9,9 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
+from autograder import notebook
 
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-
-
-def nbgrader_meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
 
 
 @dataclass(frozen=True)
@@ -82,10 +78,9 @@ class AssignmentSpec:
 
 
 def read_spec(source_dir: Path, name: str) -> AssignmentSpec:
-    nb = nbformat.read(source_dir / f"{name}.ipynb", as_version=4)
     steps, answer_names, setup_names = [], [], []
-    for cell in nb.cells:
-        meta = nbgrader_meta(cell)
+    for cell in notebook.read(source_dir / f"{name}.ipynb"):
+        meta = cell.nbgrader
         if cell.cell_type != "code" or not meta:
             continue
         grade_id = meta["grade_id"]

@@ -10,9 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
-from autograder.spec import AssignmentSpec, nbgrader_meta
+from autograder import notebook
+from autograder.notebook import Cell
+from autograder.spec import AssignmentSpec
 
 SHADOWING_SUFFIXES = {".py", ".pth", ".so", ".pyc"}
 SUSPICIOUS_NAMES = {"__builtins__", "get_ipython", "ctypes", "gc", "inspect", "sys", "signal", "subprocess", "socket"}
@@ -41,8 +41,8 @@ def find_notebook(folder: Path, assignment: str, flags: list[str]) -> Path | Non
     return None
 
 
-def parse_notebook(path: Path):
-    """The notebook, or a sentence saying why it cannot be read."""
+def parse_notebook(path: Path) -> tuple[list[Cell] | None, str]:
+    """The notebook's cells, or a sentence saying why it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -50,32 +50,28 @@ def parse_notebook(path: Path):
     if not text.strip():
         return None, f"{path.name} is empty"
     try:
-        json.loads(text)
-        nb = nbformat.reads(text, as_version=4)
+        return notebook.parse(text), ""
     except json.JSONDecodeError as error:
         return None, f"{path.name} is not valid JSON (line {error.lineno}: {error.msg})"
-    except (ValueError, KeyError, TypeError, AttributeError, nbformat.ValidationError) as error:
-        return None, f"{path.name} is not a Jupyter notebook ({type(error).__name__})"
-    if not isinstance(nb.get("cells"), list):
-        return None, f"{path.name} has no list of cells"
-    return nb, ""
+    except notebook.NotebookError as error:
+        return None, f"{path.name} is not a Jupyter notebook: it {error}"
 
 
-def cell_flags(submitted: list, released: list) -> list[str]:
+def cell_flags(submitted: list[Cell], released: list[Cell]) -> list[str]:
     """Differences in the cells nbgrader manages: deleted, duplicated, edited, reordered, re-typed."""
     flags = []
-    released_by_id = {nbgrader_meta(c)["grade_id"]: c for c in released if nbgrader_meta(c)}
-    submitted_ids = [nbgrader_meta(c).get("grade_id") for c in submitted if nbgrader_meta(c)]
+    released_by_id = {c.nbgrader["grade_id"]: c for c in released if c.nbgrader}
+    submitted_ids = [c.nbgrader.get("grade_id") for c in submitted if c.nbgrader]
     counts = Counter(submitted_ids)
     for grade_id, original in released_by_id.items():
-        copies = [c for c in submitted if nbgrader_meta(c).get("grade_id") == grade_id]
+        copies = [c for c in submitted if c.nbgrader.get("grade_id") == grade_id]
         if not copies:
             flags.append(f"deleted the cell {grade_id}")
             continue
         if counts[grade_id] > 1:
             flags.append(f"duplicated the cell {grade_id} ({counts[grade_id]} copies)")
         for copy in copies:
-            meta, original_meta = nbgrader_meta(copy), nbgrader_meta(original)
+            meta, original_meta = copy.nbgrader, original.nbgrader
             if copy.cell_type != original.cell_type:
                 flags.append(f"changed the cell {grade_id} from {original.cell_type} to {copy.cell_type}")
             if meta.get("points") != original_meta.get("points"):
@@ -147,27 +143,27 @@ def visible_numbers(spec: AssignmentSpec) -> set[float]:
     return {x for x in numbers if significant_digits(x) >= 6}
 
 
-def read_submission(folder: Path, student: str, spec: AssignmentSpec, released) -> Submission:
+def read_submission(folder: Path, student: str, spec: AssignmentSpec, released: list[Cell]) -> Submission:
     flags = []
     path = find_notebook(folder, spec.name, flags)
     if path is None:
         return Submission(student, "missing", f"no notebook {spec.name}.ipynb in {folder}", flags=flags)
-    nb, problem = parse_notebook(path)
-    if nb is None:
+    cells, problem = parse_notebook(path)
+    if cells is None:
         return Submission(student, "unreadable", problem, flags=flags)
-    flags += cell_flags(nb.cells, released.cells)
-    released_ids = {c.get("id") for c in released.cells}
+    flags += cell_flags(cells, released)
+    released_ids = {c.id for c in released}
     answer_ids = {step.grade_id for step in spec.steps if step.kind == "answer"}
     submission = Submission(student, "ok", flags=flags)
     numbers = visible_numbers(spec)
     anchor = ""
-    for cell in nb.cells:
-        meta = nbgrader_meta(cell)
+    for cell in cells:
+        meta = cell.nbgrader
         if cell.cell_type != "code":
             continue
         if meta.get("grade_id") in answer_ids and meta.get("solution"):
             submission.answers.setdefault(meta["grade_id"], []).append(cell.source)
-        elif not meta and cell.get("id") not in released_ids:
+        elif not meta and cell.id not in released_ids:
             submission.added.setdefault(anchor, []).append(cell.source)
         else:
             anchor = meta.get("grade_id", anchor)
