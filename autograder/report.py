@@ -15,12 +15,13 @@ def write_csv(path: Path, spec: AssignmentSpec, results: list[Result]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow(["student", *test_ids, "total", "max_score", "status", "flags"])
+        writer.writerow(["student", *test_ids, "total", "max_score", "status", "seconds", "flags"])
         for result in sorted(results, key=lambda r: r.student):
             scores = {cell.grade_id: cell.score for cell in result.cells}
             row = [f"{scores.get(grade_id, 0.0):g}" for grade_id in test_ids]
             flags = " | ".join(result.flags)
-            writer.writerow([result.student, *row, f"{result.score:g}", f"{result.max_score:g}", result.status, flags])
+            totals = [f"{result.score:g}", f"{result.max_score:g}", result.status, f"{result.seconds:.3f}"]
+            writer.writerow([result.student, *row, *totals, flags])
 
 
 def table(results: list[Result]) -> str:

@@ -96,14 +96,15 @@ def bubblewrap_command(workdir: Path, python: list[str], uid: int | None) -> lis
     read_only += python_dirs()
     mounts = [("--ro-bind", d, d) for d in read_only]
     mounts += [("--ro-bind", str(PACKAGE_DIR), f"{GRADER_INSIDE}/autograder"), ("--bind", str(workdir), WORKDIR_INSIDE)]
-    command = ["bwrap"]
+    # the private /tmp first: a mount made before it under /tmp (a venv there) would be hidden by it
+    command = ["bwrap", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     # bwrap makes the folders leading to a mount private (0700); the worker's user must pass through them
     for folder in dict.fromkeys(str(a) for _, _, inside in mounts for a in reversed(Path(inside).parents)):
-        if folder != "/":
+        if folder not in ("/", "/tmp"):
             command += ["--perms", "0755", "--dir", folder]
     for mount in mounts:
         command += list(mount)
-    command += ["--chdir", WORKDIR_INSIDE, "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+    command += ["--chdir", WORKDIR_INSIDE]
     command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
     command += ["--die-with-parent", "--new-session", "--"]
     if uid is not None:

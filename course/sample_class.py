@@ -66,17 +66,22 @@ HONEST = ("reference", "correct", "blank", "partial")
 EVERYONE = (*HONEST, "cheater")
 
 
-def create(course_root: Path, assignments: list[str], students: tuple[str, ...]) -> None:
-    """Make a course directory with a gradebook and one submission per sample student."""
+def create(course_root: Path, assignments: list[str], students: tuple[str, ...] | dict[str, str]) -> None:
+    """Make a course directory with a gradebook and a submission per student.
+
+    `students` names sample students (see SUBMISSIONS), or maps student ids to those names.
+    """
+    kinds = students if isinstance(students, dict) else {name: name for name in students}
     if course_root.exists():
         shutil.rmtree(course_root)
     copy_course(assignments, course_root)
     for assignment in assignments:
         generate(assignment, course_root, gradebook=True)
-        for student in students:
+        notebooks = {kind: SUBMISSIONS[kind](assignment) for kind in set(kinds.values())}
+        for student, kind in kinds.items():
             folder = course_root / "submitted" / student / assignment
             folder.mkdir(parents=True)
-            nbformat.write(SUBMISSIONS[student](assignment), folder / f"{assignment}.ipynb")
+            nbformat.write(notebooks[kind], folder / f"{assignment}.ipynb")
 
 
 def autograde(course_root: Path, assignment: str) -> None:
