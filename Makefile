@@ -4,7 +4,7 @@ BIN := $(abspath $(VENV))/bin
 # nbgrader starts alembic by name, so the environment's bin/ goes first on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test build check sandbox
+.PHONY: demo test build check system-packages
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -14,14 +14,21 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -c "import matplotlib.pyplot"
 	touch $@
 
-# The autograder's sandbox: bubblewrap from Debian (the autograder also runs without it, loudly weaker).
-sandbox:
-	@command -v bwrap >/dev/null || { apt-get update -qq -o DPkg::Lock::Timeout=600 && apt-get install -y -qq -o DPkg::Lock::Timeout=600 bubblewrap; }
+# Debian packages: bubblewrap, the autograder's sandbox (it runs without it, loudly weaker), and
+# postgresql, the real gradebook server the tests start. Installed only when missing (needs root).
+system-packages:
+	@missing=""; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+		apt-get update -qq -o DPkg::Lock::Timeout=600 && \
+		apt-get install -y -qq -o DPkg::Lock::Timeout=600 $$missing; \
+	fi
 
-demo: $(VENV)/.installed sandbox
+demo: $(VENV)/.installed system-packages
 	python -m autograder demo
 
-test: $(VENV)/.installed sandbox
+test: $(VENV)/.installed system-packages
 	ruff check .
 	ruff format --check .
 	python -m pytest

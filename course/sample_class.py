@@ -66,15 +66,21 @@ HONEST = ("reference", "correct", "blank", "partial")
 EVERYONE = (*HONEST, "cheater")
 
 
-def create(course_root: Path, assignments: list[str], students: tuple[str, ...] | dict[str, str]) -> None:
+def create(
+    course_root: Path, assignments: list[str], students: tuple[str, ...] | dict[str, str], db_url: str = ""
+) -> None:
     """Make a course directory with a gradebook and a submission per student.
 
     `students` names sample students (see SUBMISSIONS), or maps student ids to those names.
+    `db_url` puts the gradebook in that database instead of the course's SQLite file.
     """
     kinds = students if isinstance(students, dict) else {name: name for name in students}
     if course_root.exists():
         shutil.rmtree(course_root)
     copy_course(assignments, course_root)
+    if db_url:
+        with (course_root / "nbgrader_config.py").open("a") as config:
+            config.write(f"c.CourseDirectory.db_url = {db_url!r}\n")
     for assignment in assignments:
         generate(assignment, course_root, gradebook=True)
         notebooks = {kind: SUBMISSIONS[kind](assignment) for kind in set(kinds.values())}
