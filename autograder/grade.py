@@ -13,9 +13,7 @@ submissions get the same scores as with `nbgrader autograde`.
 
 import builtins
 import io
-import shutil
 import sys
-import tempfile
 import time
 import warnings
 from contextlib import redirect_stderr, redirect_stdout
@@ -101,8 +99,8 @@ def copy_back(original, after) -> None:
 class Session:
     """One submission's sandbox and the student cells run in it so far (replayed after a restart)."""
 
-    def __init__(self, workdir: Path, slot: int, limits: Limits, timeout: float):
-        self.sandbox = Sandbox(workdir, limits, slot)
+    def __init__(self, helpers: list[Path], slot: int, limits: Limits, timeout: float):
+        self.sandbox = Sandbox(helpers, limits, slot)
         self.timeout = timeout
         self.history: list[tuple[str, str]] = []
         self.deadline = 0.0
@@ -150,7 +148,7 @@ class Session:
         return self.ask({"op": "lookup", "names": names})["names"]
 
     def close(self) -> None:
-        self.sandbox.stop()
+        self.sandbox.close()
 
 
 class StudentFunction:
@@ -201,7 +199,10 @@ def run_part(code: str, label: str, namespace: dict) -> str:
     """Run one part of a test cell; return how it failed ('' if it passed)."""
     stderr = io.StringIO()
     with redirect_stdout(io.StringIO()), redirect_stderr(stderr), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        # shown as in a fresh kernel: once per place, and not the categories Python hides by default
+        warnings.simplefilter("default")
+        for hidden in (ResourceWarning, ImportWarning, PendingDeprecationWarning):
+            warnings.simplefilter("ignore", hidden)
         try:
             exec(compile(code, f"<{label}>", "exec"), namespace)  # noqa: S102 (the instructor's test code)
         except StudentCodeError:
@@ -252,11 +253,9 @@ def grade_submission(spec: AssignmentSpec, released, folder: Path, student: str,
     result = Result(student, spec.name, "graded", flags=submission.flags)
     if str(spec.source_dir) not in sys.path:  # the setup cells import the source's helpers (rnn_utils)
         sys.path.insert(0, str(spec.source_dir))
-    with tempfile.TemporaryDirectory(prefix="autograder-") as workdir:
-        for helper in spec.extra_files:
-            shutil.copy2(helper, workdir)
-        session = Session(Path(workdir), slot, options.limits, options.timeout)
-        namespace = {"__name__": "__main__"}
+    session = Session(spec.extra_files, slot, options.limits, options.timeout)
+    namespace = {"__name__": "__main__"}
+    try:
         problems = [session.run_cell(f"added cell {i}", s) for i, s in enumerate(submission.added.get("", []))]
         for step in spec.steps:
             if step.kind == "setup":
@@ -268,7 +267,8 @@ def grade_submission(spec: AssignmentSpec, released, folder: Path, student: str,
                 result.cells.append(run_test(step.test, namespace, session, spec.answer_names))
             added = submission.added.get(step.grade_id, [])
             problems += [session.run_cell(f"cell added after {step.grade_id}", s) for s in added]
-        session.close()
+    finally:
+        session.close()  # ends the student's processes before the next submission
     result.message = "; ".join(p for p in problems if p)[:2000]
     result.seconds = time.monotonic() - started
     return result

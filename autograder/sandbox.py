@@ -1,5 +1,9 @@
 """Running the worker that executes student code: isolated where the system allows, limited always.
 
+Under bubblewrap, each grading process keeps one sandbox alive (a zygote, see Zygote) and forks a
+fresh worker in it for each submission, clearing the sandbox in between; without bubblewrap, each
+submission gets a new process.
+
 With bubblewrap (Linux), the worker sees a read-only system, the Python installation, this
 package, and its own working copy; it has no network, its own process tree, and a fresh /tmp.
 When the grader runs as root, the worker then drops to an unprivileged user of its own, so that
@@ -7,12 +11,15 @@ the process cap binds and it cannot signal anything outside. Resource limits (ad
 processes, CPU time, file size; set with util-linux's prlimit) apply in every case.
 """
 
+import atexit
 import functools
 import os
 import queue
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +30,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 WORKDIR_INSIDE = "/submission"
 GRADER_INSIDE = "/grader"
 FIRST_SANDBOX_UID = 60000
+ZYGOTE_TIMEOUT = 30.0  # seconds for the sandbox's zygote to start a worker or clear up
 
 
 class SandboxError(RuntimeError):
@@ -128,38 +136,152 @@ def worker_environment(grader_dir: str, workdir: str) -> dict:
     }
 
 
+class Zygote:
+    """A sandboxed process that has imported numpy and forks a fresh worker for each submission.
+
+    Used only under bubblewrap: between submissions it clears the sandbox by killing every process
+    in it but itself, which the sandbox's own PID namespace confines.
+    """
+
+    def __init__(self, limits: Limits, uid: int | None):
+        self.workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
+        if uid is not None:
+            os.chown(self.workdir, uid, uid)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        python = [sys.executable, "-s", "-c", f"from autograder.worker import zygote; zygote({theirs.fileno()})"]
+        self.process = subprocess.Popen(
+            limits.command_prefix() + bubblewrap_command(self.workdir, python, uid),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=[theirs.fileno()],
+            env=worker_environment(GRADER_INSIDE, ""),
+            start_new_session=True,
+        )
+        theirs.close()
+        self.control = ours
+        self.control.settimeout(ZYGOTE_TIMEOUT)
+
+    def ask(self, message: bytes, fds: tuple[int, ...] = ()) -> bytes:
+        try:
+            socket.send_fds(self.control, [message], list(fds))
+            reply = self.control.recv(64)
+        except OSError as error:  # a timeout too
+            raise SandboxDied(f"the sandbox did not answer ({error})") from error
+        if not reply:
+            raise SandboxDied("the sandbox ended")
+        return reply
+
+    def spawn(self) -> socket.socket:
+        ours, theirs = socket.socketpair()
+        try:
+            self.ask(b"spawn", (theirs.fileno(),))
+        except SandboxDied:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        return ours
+
+    def clear(self) -> None:
+        if self.ask(b"clear") != b"ok":
+            raise SandboxDied("the sandbox could not be cleared")
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, 9)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        self.control.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_zygotes: dict[int, Zygote] = {}
+
+
+def zygote_for(slot: int, limits: Limits, uid: int | None) -> Zygote:
+    """This slot's zygote, started (again) when there is none or it has ended."""
+    zygote = _zygotes.get(slot)
+    if zygote is not None and zygote.process.poll() is not None:
+        drop_zygote(slot)
+        zygote = None
+    if zygote is None:
+        zygote = _zygotes[slot] = Zygote(limits, uid)
+    return zygote
+
+
+def drop_zygote(slot: int) -> None:
+    zygote = _zygotes.pop(slot, None)
+    if zygote is not None:
+        zygote.stop()
+
+
+@atexit.register
+def stop_zygotes() -> None:
+    for slot in list(_zygotes):
+        drop_zygote(slot)
+
+
 class Sandbox:
-    """One worker process; `request` sends a message and waits for the reply, or kills the worker."""
+    """Runs one submission's code: `request` sends a message and waits for the reply, or gives up
+    on the worker; `stop` ends the worker (and everything it started)."""
 
-    def __init__(self, workdir: Path, limits: Limits | None = None, slot: int = 0):
-        self.workdir = workdir
+    def __init__(self, helpers: list[Path], limits: Limits | None = None, slot: int = 0):
+        self.helpers = helpers
         self.limits = limits or Limits()
+        self.slot = slot
         self.uid = FIRST_SANDBOX_UID + slot if os.geteuid() == 0 else None
-        self.process = None
+        self.channel = None  # the worker's socket, under bubblewrap
+        self.process = None  # the worker's process, without it
+        self.writer = None
+        self.reader = None
         self.replies = queue.Queue()
+        self.fallback_workdir = None
 
-    def command(self) -> tuple[list[str], dict]:
-        python = [sys.executable, "-s", "-c", "from autograder.worker import main; main()"]
-        if bubblewrap_works():
-            return bubblewrap_command(self.workdir, python, self.uid), worker_environment(GRADER_INSIDE, "")
-        return python, worker_environment(str(PACKAGE_DIR.parent), str(self.workdir))
+    def copy_helpers(self, workdir: Path) -> None:
+        for helper in self.helpers:
+            shutil.copy2(helper, workdir)
 
     def start(self) -> None:
-        command, env = self.command()
-        command = self.limits.command_prefix() + command
-        if self.uid is not None:
-            os.chown(self.workdir, self.uid, self.uid)
+        if bubblewrap_works():
+            reader = self.start_in_zygote()
+        else:
+            reader = self.start_process()
+        self.reader = reader
+        self.replies = queue.Queue()
+        threading.Thread(target=self.read_replies, args=(reader, self.replies), daemon=True).start()
+
+    def start_in_zygote(self):
+        for attempt in range(2):
+            zygote = zygote_for(self.slot, self.limits, self.uid)
+            self.copy_helpers(zygote.workdir)
+            try:
+                self.channel = zygote.spawn()
+                break
+            except SandboxDied:
+                drop_zygote(self.slot)
+                if attempt:
+                    raise
+        self.writer = self.channel.makefile("wb")
+        return self.channel.makefile("rb")
+
+    def start_process(self):
+        if self.fallback_workdir is None:
+            self.fallback_workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
+            self.copy_helpers(self.fallback_workdir)
+        python = [sys.executable, "-s", "-c", "from autograder.worker import main; main()"]
         self.process = subprocess.Popen(
-            command,
+            self.limits.command_prefix() + python,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            cwd=self.workdir,
-            env=env,
+            cwd=self.fallback_workdir,
+            env=worker_environment(str(PACKAGE_DIR.parent), str(self.fallback_workdir)),
             start_new_session=True,
         )
-        self.replies = queue.Queue()
-        threading.Thread(target=self.read_replies, args=(self.process.stdout, self.replies), daemon=True).start()
+        self.writer = self.process.stdin
+        return self.process.stdout
 
     @staticmethod
     def read_replies(stream, replies: queue.Queue) -> None:
@@ -171,12 +293,12 @@ class Sandbox:
                 return
 
     def request(self, message: dict, timeout: float) -> dict:
-        if self.process is None:
+        if self.writer is None:
             self.start()
         try:
-            wire.write_frame(self.process.stdin, message)
+            wire.write_frame(self.writer, message)
             reply = self.replies.get(timeout=max(timeout, 0.001))
-        except (BrokenPipeError, OSError) as error:
+        except OSError as error:
             self.stop()
             raise SandboxDied(f"the Python process running your code ended ({error})") from error
         except queue.Empty:
@@ -188,16 +310,36 @@ class Sandbox:
         return reply
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, 9)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
+        """End the worker and whatever it started; the next request starts a fresh one."""
+        if self.channel is not None:
             try:
-                stream.close()
+                self.channel.shutdown(socket.SHUT_RDWR)  # wakes the reading thread, which then ends
             except OSError:
                 pass
-        self.process = None
+        for stream in (self.writer, self.reader, self.channel):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        self.writer = self.reader = None
+        if self.channel is not None:
+            self.channel = None
+            try:
+                zygote_for(self.slot, self.limits, self.uid).clear()
+            except SandboxDied:
+                drop_zygote(self.slot)
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, 9)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+            self.process = None
+
+    def close(self) -> None:
+        """Stop, and remove the working copy of a sandbox without bubblewrap."""
+        self.stop()
+        if self.fallback_workdir is not None:
+            shutil.rmtree(self.fallback_workdir, ignore_errors=True)
+            self.fallback_workdir = None

@@ -5,6 +5,7 @@ The flags tell a person what to look at.
 """
 
 import ast
+import functools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ def dotted(node) -> str | None:
     return None
 
 
-def code_flags(source: str, spec: AssignmentSpec, copied_numbers: set[float]) -> list[str]:
+def code_flags(source: str, spec: AssignmentSpec, copied_numbers: frozenset[float]) -> list[str]:
     """What a student's cell does that honest answers have no need for."""
     try:
         tree = ast.parse(source)
@@ -132,7 +133,8 @@ def significant_digits(x: float) -> int:
     return len(repr(abs(x)).strip("0.").replace(".", ""))
 
 
-def visible_numbers(spec: AssignmentSpec) -> set[float]:
+@functools.cache
+def visible_numbers(spec: AssignmentSpec) -> frozenset[float]:
     """Precise float literals of the visible tests (the ones a student could copy)."""
     numbers = set()
     for test in spec.tests:
@@ -140,7 +142,7 @@ def visible_numbers(spec: AssignmentSpec) -> set[float]:
             if not hidden:
                 tree = ast.parse(code)
                 numbers |= {n.value for n in ast.walk(tree) if type(getattr(n, "value", None)) is float}
-    return {x for x in numbers if significant_digits(x) >= 6}
+    return frozenset(x for x in numbers if significant_digits(x) >= 6)
 
 
 def read_submission(folder: Path, student: str, spec: AssignmentSpec, released: list[Cell]) -> Submission:
