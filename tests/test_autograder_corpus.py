@@ -291,3 +291,41 @@ def test_nothing_outside_the_sandbox_was_written_or_reached(graded):
     with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
         assert gradebook.find_submission(ASSIGNMENT, "correct").score == 100
         assert gradebook.find_submission(ASSIGNMENT, "writes_outside").score == results["writes_outside"].score
+
+
+LEAVES_TRACES = """\
+import os
+import time
+open("/tmp/trace", "w").write("left behind")
+open("trace", "w").write("left behind")
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(600)
+    os._exit(0)
+"""
+
+# Loses update_parameters' 5 points if anything of an earlier submission is still there:
+# a file in /tmp or in the working folder, or a process besides bwrap's, the zygote's and its own.
+CHECKS_TRACES = """\
+def update_parameters(parameters, grads, learning_rate):
+    import os
+    processes = [p for p in os.listdir("/proc") if p.isdigit()]
+    if os.path.exists("/tmp/trace") or os.path.exists("trace") or len(processes) > 3:
+        return {}
+    return {key: value - learning_rate * grads["d" + key] for key, value in parameters.items()}
+"""
+
+
+def test_nothing_of_one_submission_is_left_for_the_next(tmp_path):
+    course_root = tmp_path / "course"
+    sample_class.create(course_root, [ASSIGNMENT], ())
+    submissions = {
+        "a_leaves_traces": with_cell(correct(), LEAVES_TRACES),
+        "b_checks_traces": sample_class.solutions_filled_in(ASSIGNMENT, {"update_parameters": CHECKS_TRACES}),
+    }
+    for student, nb in submissions.items():
+        folder = course_root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / FILE)
+    results = grade_class(Course(course_root), ASSIGNMENT, options=Options(timeout=5), workers=1, progress=False)
+    assert [(r.student, r.score) for r in results] == [("a_leaves_traces", 100), ("b_checks_traces", 100)]
