@@ -1,6 +1,7 @@
 """Grading a class: submissions in parallel workers, results recorded as they arrive."""
 
 import multiprocessing
+import multiprocessing.util
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -12,6 +13,7 @@ from autograder.course_dir import Course
 from autograder.grade import CellResult, Options, Result, grade_submission
 from autograder.gradebook import GradebookWriter
 from autograder.report import write_csv, write_feedback
+from autograder.sandbox import stop_zygotes
 
 _slot = 0
 
@@ -20,6 +22,8 @@ def claim_slot(slots) -> None:
     """Give this worker process a slot of its own (its sandbox user is chosen from it)."""
     global _slot
     _slot = slots.get()
+    # a pool's worker ends without running atexit, but with multiprocessing's finalizers
+    multiprocessing.util.Finalize(None, stop_zygotes, exitpriority=10)
 
 
 def grade_in_worker(spec, released, folder: Path, student: str, options: Options) -> Result:
