@@ -229,9 +229,9 @@ def validate(page: Page):
     expect(button, "nbgrader's Validate button is not in the notebook's toolbar").to_be_visible(timeout=10_000)
     button.click()
     dialog = page.locator(".jp-Dialog")
-    expect(dialog.locator(".jp-Dialog-header"), "no validation results").to_have_text(
-        "Validation Results", timeout=RUN_TIMEOUT
-    )
+    expect(dialog, "Validate showed no dialog").to_be_visible(timeout=RUN_TIMEOUT)
+    title, body = dialog.locator(".jp-Dialog-header").inner_text(), dialog.locator(".jp-Dialog-body").inner_text()
+    assert title.strip() == "Validation Results", f"Validate showed {title.strip()!r}: {body.strip()}"
     return dialog.locator("#validation-message")
 
 
