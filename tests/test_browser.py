@@ -213,12 +213,26 @@ def open_notebook(page: Page, lab: Lab, notebook: str, nb) -> None:
     expect(kernel_status(page), "the kernel did not start").to_have_text(f"{kernel} | Idle", timeout=OPEN_TIMEOUT)
 
 
-def run_all(page: Page, code_cells: int) -> None:
+# Polled in the page: "done" once the notebook's execution indicator says that every code cell ran;
+# "stopped" once the kernel is idle with an error or stderr output in the notebook (Run All stops at an error).
+RUN_ALL_STATE = """(cells) => {
+    const panel = document.querySelector(".jp-NotebookPanel");
+    const progress = panel.querySelector(".jp-Notebook-ExecutionIndicator-tooltip");
+    if (progress && progress.textContent.includes(`Executed ${cells} cells`)) return "done";
+    const idle = [...document.querySelectorAll(".jp-StatusBar-TextItem")].some(e => / \\| Idle$/.test(e.textContent));
+    const stderr = panel.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+    return idle && stderr ? "stopped" : null;
+}"""
+
+
+def run_all(page: Page, notebook: str, code_cells: int) -> None:
     """Run > Run All Cells, then wait until the kernel has run every code cell and is idle again."""
     page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel").filter(has_text=re.compile(r"^Run All Cells$")).click()
-    progress = page.locator(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator-tooltip")
-    expect(progress).to_contain_text(f"Executed {code_cells} cells", timeout=RUN_TIMEOUT)
+    state = page.wait_for_function(RUN_ALL_STATE, arg=code_cells, timeout=RUN_TIMEOUT).json_value()
+    if state == "stopped":
+        error = page.locator('.jp-NotebookPanel .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        pytest.fail(f"Run All in {notebook}: a cell failed or wrote to stderr:\n{error.first.inner_text()}")
     expect(kernel_status(page)).to_have_text(re.compile(r"\| Idle$"))
 
 
@@ -297,7 +311,7 @@ def test_validate_passes_the_notebook_answered_with_the_solutions(lab, page, scr
     steps.shot("first-answer")
 
     code_cells = sum(c.cell_type == "code" for c in nb.cells)
-    run_all(page, code_cells)
+    run_all(page, notebook, code_cells)
     steps.shot("ran-all")
     message = validate(page)
     steps.shot("validated")
