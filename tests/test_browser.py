@@ -198,17 +198,21 @@ def kernel_status(page: Page):
 def open_notebook(page: Page, lab: Lab, notebook: str, nb) -> None:
     """Open the notebook, check that it rendered, and wait for its kernel to be idle."""
     page.goto(lab.url(notebook, re.sub(r"\W", "-", notebook)))
-    panel = page.locator(".jp-NotebookPanel")
-    expect(panel, f"{notebook} did not open").to_be_visible(timeout=OPEN_TIMEOUT)
-    # Every cell of the file is in the notebook (the status bar counts them), the first Markdown
-    # cell is rendered, and the first code cell's source is in its editor.
-    expect(status_item(page, r"^Cell \d+/\d+$")).to_have_text(f"Cell 1/{len(nb.cells)}")
+    panel, dialog = page.locator(".jp-NotebookPanel"), page.locator(".jp-Dialog")
+    # The first Markdown cell rendered (its title), or a dialog such as JupyterLab's "File Load Error".
+    heading = panel.locator(".jp-MarkdownCell .jp-RenderedMarkdown h1").first
+    expect(heading.or_(dialog), f"{notebook} did not open").to_be_visible(timeout=OPEN_TIMEOUT)
+    if dialog.count():
+        title, body = dialog.locator(".jp-Dialog-header").inner_text(), dialog.locator(".jp-Dialog-body").inner_text()
+        pytest.fail(f"{notebook}: {title.strip()}: {body.strip()}")
     first_markdown = next(c for c in nb.cells if c.cell_type == "markdown")
-    title = first_markdown.source.splitlines()[0].lstrip("# ")
-    expect(panel.locator(".jp-MarkdownCell .jp-RenderedMarkdown h1").first).to_contain_text(title)
+    expect(heading).to_contain_text(first_markdown.source.splitlines()[0].lstrip("# "))
+    # Every cell of the file is in the notebook (the status bar counts them), and the first code
+    # cell's source is in its editor.
+    expect(status_item(page, r"^Cell \d+/\d+$")).to_have_text(f"Cell 1/{len(nb.cells)}")
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     expect(panel.locator(".jp-CodeCell .cm-content").first).to_contain_text(first_code.source.splitlines()[0])
-    expect(page.locator(".jp-Dialog"), "a dialog opened with the notebook").to_have_count(0)
+    expect(dialog, "a dialog opened with the notebook").to_have_count(0)
     kernel = nb.metadata.kernelspec.display_name
     expect(kernel_status(page), "the kernel did not start").to_have_text(f"{kernel} | Idle", timeout=OPEN_TIMEOUT)
 
@@ -268,7 +272,8 @@ def test_each_release_notebook_renders_and_its_kernel_runs(lab, page, screenshot
     expect(first_code.locator(".jp-InputPrompt")).to_have_text("[1]:")
     expect(kernel_status(page)).to_have_text(re.compile(r"\| Idle$"))
     stderr = first_code.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-    expect(stderr, "the first code cell failed").to_have_count(0)
+    if stderr.count():
+        pytest.fail(f"{notebook}: the first code cell failed:\n{stderr.first.inner_text()}")
     steps.shot("first-cell-ran")
 
 
