@@ -4,7 +4,7 @@ BIN := $(abspath $(VENV))/bin
 # nbgrader starts alembic by name, so the environment's bin/ goes first on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test build check system-packages
+.PHONY: demo test build check sandbox system-packages
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -14,18 +14,21 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -c "import matplotlib.pyplot"
 	touch $@
 
-# Debian packages: bubblewrap, the autograder's sandbox (it runs without it, loudly weaker), and
-# postgresql, the real gradebook server the tests start. Installed only when missing (needs root).
-system-packages:
-	@missing=""; \
-	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
-	if [ -n "$$missing" ]; then \
-		apt-get update -qq -o DPkg::Lock::Timeout=600 && \
-		apt-get install -y -qq -o DPkg::Lock::Timeout=600 $$missing; \
-	fi
+# Debian packages, installed with apt-get (as root) when missing; apt's lock is waited for.
+APT = apt-get update -qq -o DPkg::Lock::Timeout=600 && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600
 
-demo: $(VENV)/.installed system-packages
+# bubblewrap: the autograder's sandbox (the autograder also runs without it, loudly weaker).
+sandbox:
+	@command -v bwrap >/dev/null || { $(APT) bubblewrap; }
+
+# For the tests also postgresql (the real gradebook server they start) and Chromium (driven by
+# Playwright in tests/test_browser.py, which fails and says so when it is missing).
+system-packages: sandbox
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(APT) postgresql; }
+	@test -x /usr/bin/chromium || { $(APT) chromium; } || echo "Could not install Debian's chromium: tests/test_browser.py will fail." >&2
+
+demo: $(VENV)/.installed sandbox
 	python -m autograder demo
 
 test: $(VENV)/.installed system-packages

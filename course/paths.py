@@ -6,6 +6,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source"
 RELEASE = ROOT / "release"
 NBGRADER_CONFIG = ROOT / "nbgrader_config.py"
+# The browser test's screenshots, one per step (git-ignored; CI keeps this folder).
+SCREENSHOTS = ROOT / "build" / "screenshots"
 # Files released beside the notebooks that use them; source/<assignment>/ holds links to these.
 SHARED_FILES = [SOURCE / "rnn_utils.py"]
 
