@@ -33,7 +33,8 @@ def postgres_url():
         pytest.fail("PostgreSQL is not installed: apt-get install postgresql (make test installs it)")
     pg = binaries[-1]
     folder = Path(tempfile.mkdtemp(prefix="gradebook-pg-"))  # under /tmp, where the postgres user can reach it
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    # PostgreSQL refuses to run as root: as root, run it as the package's postgres user
+    as_postgres = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"] if os.geteuid() == 0 else []
     if as_postgres:
         shutil.chown(folder, "postgres")
     port = free_port()
