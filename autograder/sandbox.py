@@ -325,8 +325,10 @@ class Sandbox:
         self.writer = self.reader = None
         if self.channel is not None:
             self.channel = None
+            zygote = _zygotes.get(self.slot)
             try:
-                zygote_for(self.slot, self.limits, self.uid).clear()
+                if zygote is not None and zygote.process.poll() is None:
+                    zygote.clear()
             except SandboxDied:
                 drop_zygote(self.slot)
         if self.process is not None:

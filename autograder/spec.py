@@ -67,10 +67,6 @@ class AssignmentSpec:
         return [step.test for step in self.steps if step.kind == "test"]
 
     @property
-    def max_score(self) -> float:
-        return sum(test.points for test in self.tests)
-
-    @property
     def extra_files(self) -> list[Path]:
         """Files released beside the notebook (helpers such as rnn_utils.py), from the source."""
         notebook = f"{self.name}.ipynb"

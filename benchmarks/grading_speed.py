@@ -23,8 +23,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from nbgrader.api import Gradebook
-
 from course import paths, sample_class
 
 KINDS = ("correct", "partial", "blank")
@@ -52,16 +50,6 @@ def nbgrader_notebook_seconds(log: str) -> list[float]:
         for m in re.finditer(r"^(\d\d:\d\d:\d\d\.\d+) Creating/updating student", log, re.MULTILINE)
     ]
     return [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
-
-
-def nbgrader_scores(course_root: Path, assignment: str, students) -> dict:
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
-        return {
-            student: {
-                g.name: g.score for g in gradebook.find_submission_notebook(assignment, assignment, student).grades
-            }
-            for student in students
-        }
 
 
 def our_rows(csv_path: Path) -> dict:
@@ -102,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     log_options = ["--Application.log_format=%(asctime)s.%(msecs)03d %(message)s", "--Application.log_datefmt=%H:%M:%S"]
     command = [sys.executable, "-m", "nbgrader", "autograde", args.assignment, *log_options]
     nb_wall, nb_peak, log = run_measured(command, base / "nbgrader")
-    theirs = nbgrader_scores(base / "nbgrader", args.assignment, students)
+    theirs = {
+        student: {c.grade_id: c.score for c in sample_class.cell_scores(base / "nbgrader", args.assignment, student)}
+        for student in students
+    }
     rows = [("nbgrader autograde", nb_wall, statistics.median(nbgrader_notebook_seconds(log) or [nb_wall]), nb_peak)]
 
     mismatches = []

@@ -1,6 +1,7 @@
 """The gradebook stays consistent when a class is graded in parallel into PostgreSQL, a real
 server that this test starts on loopback (Debian's postgresql package)."""
 
+import csv
 import os
 import shutil
 import socket
@@ -82,5 +83,5 @@ def test_parallel_grading_into_postgresql_is_consistent(postgres_url, tmp_path):
 
     export = tmp_path / "export.csv"
     run_nbgrader(["export", "--to", str(export)], course_root)
-    exported = {line.split(",")[3]: float(line.split(",")[7]) for line in export.read_text().splitlines()[1:]}
+    exported = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(export.open())}
     assert exported == {student: result.score for student, result in results.items()}
