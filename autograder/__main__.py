@@ -32,6 +32,9 @@ def run_demo(args) -> int:
 
 
 def run_gradescope(args) -> int:
+    from autograder.sandbox import start_early
+
+    start_early()  # the sandbox starts up while the grader loads; that halves the wait for one submission
     # imported here: the one-submission path skips nbgrader's app machinery, which is slow to load
     from autograder import gradescope
 

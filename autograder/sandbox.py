@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import wire
+from autograder import frames
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 WORKDIR_INSIDE = "/submission"
@@ -211,6 +211,17 @@ def zygote_for(slot: int, limits: Limits, uid: int | None) -> Zygote:
     return zygote
 
 
+def sandbox_uid(slot: int) -> int | None:
+    """The user a slot's student code runs as: its own, when the grader can switch users (root)."""
+    return FIRST_SANDBOX_UID + slot if os.geteuid() == 0 else None
+
+
+def start_early(slot: int = 0, limits: Limits | None = None) -> None:
+    """Start the slot's sandbox now and return at once: it loads numpy while the caller does too."""
+    if bubblewrap_works():
+        zygote_for(slot, limits or Limits(), sandbox_uid(slot))
+
+
 def drop_zygote(slot: int) -> None:
     zygote = _zygotes.pop(slot, None)
     if zygote is not None:
@@ -231,7 +242,7 @@ class Sandbox:
         self.helpers = helpers
         self.limits = limits or Limits()
         self.slot = slot
-        self.uid = FIRST_SANDBOX_UID + slot if os.geteuid() == 0 else None
+        self.uid = sandbox_uid(slot)
         self.channel = None  # the worker's socket, under bubblewrap
         self.process = None  # the worker's process, without it
         self.writer = None
@@ -287,7 +298,7 @@ class Sandbox:
     def read_replies(stream, replies: queue.Queue) -> None:
         while True:
             try:
-                replies.put(wire.read_frame(stream))
+                replies.put(frames.read_frame(stream))
             except (EOFError, OSError, ValueError) as error:
                 replies.put(error)
                 return
@@ -296,7 +307,7 @@ class Sandbox:
         if self.writer is None:
             self.start()
         try:
-            wire.write_frame(self.writer, message)
+            frames.write_frame(self.writer, message)
             reply = self.replies.get(timeout=max(timeout, 0.001))
         except OSError as error:
             self.stop()

@@ -1,4 +1,4 @@
-"""The data that crosses between the grader and the sandbox, and how it is framed.
+"""The data that crosses between the grader and the sandbox (autograder.frames carries it).
 
 Only plain data crosses: None, bool, int, float, str, numpy arrays and scalars of numeric dtypes,
 and tuples, lists and dicts of those. Identity is kept, as pickle keeps it: an object met twice in
@@ -8,8 +8,6 @@ else is replaced by an Opaque value naming its type, which fails every check a t
 """
 
 import base64
-import json
-import struct
 
 import numpy as np
 
@@ -18,8 +16,6 @@ NUMERIC_DTYPES = {
     "float16", "float32", "float64", "complex64", "complex128",
 }  # fmt: skip
 MAX_DEPTH = 64
-MAX_FRAME = 64 * 2**20  # honest results are kilobytes; this bounds what one reply can cost the grader
-HEADER = struct.Struct("!Q")
 
 
 class WireError(ValueError):
@@ -183,29 +179,3 @@ class Decoder:
 
 def decode(node):
     return Decoder().decode(node)
-
-
-def write_frame(stream, message: dict) -> None:
-    body = json.dumps(message).encode()
-    stream.write(HEADER.pack(len(body)) + body)
-    stream.flush()
-
-
-def read_frame(stream) -> dict:
-    """Read one message; raise EOFError when the other side has gone."""
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
-        raise EOFError("the other side closed the channel")
-    (size,) = HEADER.unpack(header)
-    if size > MAX_FRAME:
-        raise WireError(f"a frame of {size} bytes is over the limit")
-    body = stream.read(size)
-    if len(body) < size:
-        raise EOFError("the other side closed the channel mid-frame")
-    try:
-        message = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise WireError(f"not JSON: {error}") from error
-    if type(message) is not dict:
-        raise WireError("a frame must hold an object")
-    return message

@@ -3,7 +3,7 @@
 numpy's global random generator is shared with the grader: each call brings the grader's state
 and sends back the state after the call, as if test and student code ran in one process.
 
-It talks to the grader in frames of autograder.wire, and only ever sends plain data: over a socket
+It talks to the grader in autograder.frames, and only ever sends plain data (autograder.wire): over a socket
 of its own when forked by the zygote (see `zygote`), over standard input and output otherwise
 (`main`). The student's own output goes to size-capped buffers; the real file descriptors 0, 1
 and 2 are pointed at /dev/null so that no write can reach the grader's channel by accident.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import wire
+from autograder import frames, wire
 
 OUTPUT_CAP = 16 * 1024
 PR_SET_DUMPABLE = 4
@@ -110,7 +110,7 @@ def serve(channel_in, channel_out) -> None:
     worker_pid = os.getpid()
     while True:
         try:
-            request = wire.read_frame(channel_in)
+            request = frames.read_frame(channel_in)
         except EOFError:
             return
         sys.stdout, sys.stderr = stdout, stderr
@@ -123,7 +123,7 @@ def serve(channel_in, channel_out) -> None:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         reply["stdout"], _ = stdout.take()
         reply["stderr"], reply["wrote_stderr"] = stderr.take()
-        wire.write_frame(channel_out, reply)
+        frames.write_frame(channel_out, reply)
 
 
 def quiet_standard_streams() -> None:

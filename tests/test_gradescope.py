@@ -7,6 +7,7 @@ import zipfile
 
 import nbformat
 
+from autograder import sandbox
 from course import paths, sample_class, samples
 
 
@@ -34,6 +35,26 @@ def test_a_broken_submission_still_gets_a_results_file(tmp_path):
     results = run_gradescope("fc_net", tmp_path / "submission", tmp_path / "results.json")
     assert results["score"] == 0
     assert results["output"].startswith("unreadable: fc_net.ipynb is not valid JSON")
+
+
+def test_the_sandbox_can_start_before_numpy_is_loaded():
+    # the one-submission command starts the sandbox first and loads numpy while it starts up
+    check = "import sys, autograder.sandbox; print('numpy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", check], check=True, capture_output=True, text=True, cwd=paths.ROOT)
+    assert done.stdout.strip() == "False"
+
+
+def test_the_sandbox_started_early_is_the_one_that_runs_the_code():
+    slot = 5
+    sandbox.start_early(slot)
+    early = sandbox._zygotes[slot].process.pid
+    box = sandbox.Sandbox([], slot=slot)
+    try:
+        assert box.request({"op": "exec", "name": "cell", "source": "x = 1"}, timeout=30)["ok"]
+        assert sandbox._zygotes[slot].process.pid == early
+    finally:
+        box.close()
+        sandbox.drop_zygote(slot)
 
 
 def test_the_bundle_holds_the_scripts_the_package_and_one_assignment(tmp_path):
