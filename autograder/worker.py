@@ -21,6 +21,7 @@ import traceback
 from pathlib import Path
 
 import numpy as np
+import numpy.random  # numpy 2 loads it on first use: here once, not in every forked worker
 
 from autograder import frames, wire
 
