@@ -18,6 +18,13 @@ from autograder.sandbox import stop_zygotes
 _slot = 0
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def claim_slot(slots) -> None:
     """Give this worker process a slot of its own (its sandbox user is chosen from it)."""
     global _slot
@@ -49,7 +56,7 @@ def grade_class(
     released = course.released(assignment)
     students = students if students is not None else course.students(assignment)
     options = options or Options(timeout=course.cell_timeout)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(students) or 1))
+    workers = max(1, min(workers or usable_cores(), len(students) or 1))
     results = []
     with GradebookWriter(course.db_url, spec) as gradebook:
         jobs = [(spec, released, course.submission_folder(s, assignment), s, options) for s in students]

@@ -23,6 +23,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from autograder.batch import usable_cores
 from course import paths, sample_class
 
 KINDS = ("correct", "partial", "blank")
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=200, help="submissions in the class (default 200)")
     parser.add_argument("--assignment", default="fc_net")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="default: the number of cores")
+    parser.add_argument("--workers", type=int, default=usable_cores(), help="default: the number of cores")
     parser.add_argument("--dir", type=Path, default=Path("build/benchmark"))
     args = parser.parse_args(argv)
     base = args.dir.resolve()

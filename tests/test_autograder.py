@@ -3,6 +3,8 @@ cell; the cheat that fools nbgrader gets nothing here; results reach nbgrader's 
 
 import csv
 import html
+import subprocess
+import sys
 
 import pytest
 from nbgrader.api import Gradebook
@@ -87,3 +89,10 @@ def test_the_csv_has_a_row_per_student_and_a_column_per_graded_cell(sample_cours
         result = our_results[assignment][row["student"]]
         assert [float(row[g]) for g in test_ids] == [c.score for c in result.cells]
         assert float(row["total"]) == result.score
+
+
+def test_the_default_number_of_workers_is_the_cores_this_process_may_use():
+    check = "from autograder.batch import usable_cores; print(usable_cores())"
+    command = ["taskset", "--cpu-list", "0", sys.executable, "-c", check]
+    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=paths.ROOT)
+    assert done.stdout.strip() == "1"
