@@ -23,6 +23,8 @@ apt-get update
 apt-get install -y python3 python3-venv python3-pip bubblewrap
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install -r /autograder/source/requirements.txt
+# compiled here, once: every submission runs in a fresh container, which would compile it again
+/autograder/venv/bin/python -m compileall -q /autograder/source/autograder
 """
 
 RUN = """\

@@ -67,6 +67,8 @@ def test_the_bundle_holds_the_scripts_the_package_and_one_assignment(tmp_path):
         assert "gradescope rnn" in archive.read("run_autograder").decode()
         assert archive.read("release/rnn/rnn_utils.py") == (paths.SOURCE / "rnn_utils.py").read_bytes()
         assert archive.read("source/rnn/rnn_utils.py") == (paths.SOURCE / "rnn_utils.py").read_bytes()
+        for script in ("setup.sh", "run_autograder"):
+            subprocess.run(["bash", "-n"], input=archive.read(script), check=True)  # bash can parse it
     assert {"setup.sh", "requirements.txt", "nbgrader_config.py", "autograder/grade.py"} <= names
     assert {"source/rnn/rnn.ipynb", "release/rnn/rnn.ipynb"} <= names
     assert not [n for n in names if n.startswith(("source/fc_net", "tests/", "build/"))]
