@@ -1,4 +1,4 @@
-"""The grading-speed benchmark works end to end (at a small size: a check, not a timing)."""
+"""The benchmarks work end to end (at a small size: a check, not a timing)."""
 
 import subprocess
 import sys
@@ -17,3 +17,15 @@ def test_the_benchmark_grades_a_small_class_both_ways_with_identical_scores(tmp_
         assert row in done.stdout
     for kind in ("correct", "partial", "blank"):
         assert f"one submission ({kind}), whole Gradescope command" in done.stdout
+
+
+def test_the_one_submission_benchmark_times_every_assignment_and_kind(tmp_path):
+    command = [sys.executable, "-m", "benchmarks.one_submission", "--runs", "1", "--dir", str(tmp_path)]
+    done = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    scores = {(row[0], row[1]): float(row[-1]) for row in (line.split() for line in done.stdout.splitlines()[1:])}
+    assert set(scores) == {(a, kind) for a in paths.assignments() for kind in ("correct", "partial", "blank")}
+    for assignment in paths.assignments():
+        assert scores[assignment, "correct"] == 100
+        assert 0 < scores[assignment, "partial"] < 100
+        assert scores[assignment, "blank"] == 0
