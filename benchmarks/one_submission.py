@@ -3,9 +3,10 @@
     python -m benchmarks.one_submission [--runs 10] [--dir DIR]
 
 Makes one submission of each kind (correct, partly wrong, blank) of every assignment, runs the
-Gradescope command on each once to warm the file cache and then RUNS times, and prints the median
-and slowest wall time, measured from outside the command (interpreter start-up and the sandbox's
-included). Exit status 1 when the runs of one submission disagree on its score.
+Gradescope command on each in RUNS rounds after a warm-up round, and prints the median and slowest
+wall time, measured from outside the command (interpreter start-up and the sandbox's included),
+and how long a fixed loop took before and after, to show how fast the machine was.
+Exit status 1 when the runs of one submission disagree on its score.
 """
 
 import argparse
@@ -20,18 +21,20 @@ from benchmarks.grading_speed import KINDS
 from course import paths, sample_class
 
 
-def timed_runs(assignment: str, submission: Path, results: Path, runs: int) -> tuple[list[float], set[float]]:
-    """Wall seconds of each run, fastest first, and the scores the runs gave."""
+def timed_run(assignment: str, submission: Path, results: Path) -> tuple[float, float]:
+    """Wall seconds of one run of the whole command, and the score it gave."""
     command = [sys.executable, "-m", "autograder", "gradescope", assignment, "--root", str(paths.ROOT)]
     command += ["--submission", str(submission), "--results", str(results)]
-    subprocess.run(command, cwd=paths.ROOT, check=True, capture_output=True)  # warm-up, not timed
-    seconds, scores = [], set()
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, cwd=paths.ROOT, check=True, capture_output=True)
-        seconds.append(time.perf_counter() - started)
-        scores.add(json.loads(results.read_text())["score"])
-    return sorted(seconds), scores
+    started = time.perf_counter()
+    subprocess.run(command, cwd=paths.ROOT, check=True, capture_output=True)
+    return time.perf_counter() - started, json.loads(results.read_text())["score"]
+
+
+def machine_seconds() -> float:
+    """A fixed pure-Python loop: how fast the machine is right now (virtual machines drift)."""
+    started = time.perf_counter()
+    sum(range(3 * 10**7))
+    return time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,17 +43,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=Path("build/one-submission"))
     args = parser.parse_args(argv)
     base = args.dir.resolve()
-    assignments = paths.assignments()
-    sample_class.create(base, assignments, KINDS)
+    sample_class.create(base, paths.assignments(), KINDS)
+    cases = [(a, kind, base / "submitted" / kind / a) for a in paths.assignments() for kind in KINDS]
+    before = machine_seconds()
+    seconds = {case: [] for case in cases}
+    scores = {case: set() for case in cases}
+    # round after round over all submissions, so that a slow spell of the machine hits them all alike
+    for round_number in range(args.runs + 1):
+        for case in cases:
+            wall, score = timed_run(case[0], case[2], base / "results.json")
+            if round_number:  # round 0 warms the file cache
+                seconds[case].append(wall)
+                scores[case].add(score)
     print(f"{'':<18}{'median (s)':>12}{'slowest (s)':>13}{'score':>8}")
-    unsteady = []
-    for assignment in assignments:
-        for kind in KINDS:
-            submission = base / "submitted" / kind / assignment
-            seconds, scores = timed_runs(assignment, submission, base / "results.json", args.runs)
-            print(f"{assignment + ' ' + kind:<18}{statistics.median(seconds):>12.2f}{seconds[-1]:>13.2f}{min(scores):>8g}")
-            if len(scores) > 1:
-                unsteady.append(f"{assignment} {kind}: {sorted(scores)}")
+    for case in cases:
+        name = f"{case[0]} {case[1]}"
+        print(f"{name:<18}{statistics.median(seconds[case]):>12.2f}{max(seconds[case]):>13.2f}{min(scores[case]):>8g}")
+    print(f"the machine's fixed loop took {before:.2f} s before and {machine_seconds():.2f} s after")
+    unsteady = [
+        f"{a} {kind}: {sorted(scores[a, kind, path])}" for a, kind, path in cases if len(scores[a, kind, path]) > 1
+    ]
     if unsteady:
         print(f"scores DIFFER between runs: {unsteady}")
         return 1
