@@ -216,10 +216,10 @@ def sandbox_uid(slot: int) -> int | None:
     return FIRST_SANDBOX_UID + slot if os.geteuid() == 0 else None
 
 
-def start_early(slot: int = 0, limits: Limits | None = None) -> None:
-    """Start the slot's sandbox now and return at once: it loads numpy while the caller does too."""
+def start_early(slot: int = 0) -> None:
+    """Start the slot's sandbox (default limits) and return at once: it loads numpy while the caller does too."""
     if bubblewrap_works():
-        zygote_for(slot, limits or Limits(), sandbox_uid(slot))
+        zygote_for(slot, Limits(), sandbox_uid(slot))
 
 
 def drop_zygote(slot: int) -> None:

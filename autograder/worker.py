@@ -3,10 +3,11 @@
 numpy's global random generator is shared with the grader: each call brings the grader's state
 and sends back the state after the call, as if test and student code ran in one process.
 
-It talks to the grader in autograder.frames, and only ever sends plain data (autograder.wire): over a socket
-of its own when forked by the zygote (see `zygote`), over standard input and output otherwise
-(`main`). The student's own output goes to size-capped buffers; the real file descriptors 0, 1
-and 2 are pointed at /dev/null so that no write can reach the grader's channel by accident.
+It talks to the grader in frames (autograder.frames) and only ever sends plain data
+(autograder.wire): over a socket of its own when forked by the zygote (see `zygote`), over
+standard input and output otherwise (`main`). The student's own output goes to size-capped
+buffers; the real file descriptors 0, 1 and 2 are pointed at /dev/null so that no write can reach
+the grader's channel by accident.
 """
 
 import ctypes

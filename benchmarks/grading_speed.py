@@ -24,9 +24,9 @@ from datetime import datetime
 from pathlib import Path
 
 from autograder.batch import usable_cores
+from benchmarks.one_submission import timed_run
 from course import paths, sample_class
 
-KINDS = ("correct", "partial", "blank")
 # Runs a command and prints the peak resident memory of its largest process, in KiB.
 PEAK_RSS = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); " + (
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
@@ -65,14 +65,6 @@ def grade_with_ours(course_root: Path, assignment: str, workers: int) -> tuple[f
     return wall, peak, our_rows(csv_path)
 
 
-def gradescope_seconds(course_root: Path, assignment: str, student: str, runs: int = 5) -> list[float]:
-    """Wall seconds of several runs of the whole Gradescope command on one submission, fastest first."""
-    command = [sys.executable, "-m", "autograder", "gradescope", assignment, "--root", str(paths.ROOT)]
-    command += ["--submission", str(course_root / "submitted" / student / assignment)]
-    command += ["--results", str(course_root / "gradescope-results.json")]
-    return sorted(run_measured(command, paths.ROOT)[0] for _ in range(runs))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=200, help="submissions in the class (default 200)")
@@ -82,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base = args.dir.resolve()
     shutil.rmtree(base, ignore_errors=True)
-    students = {f"s{i:04d}": KINDS[i % len(KINDS)] for i in range(args.size)}
-    print(f"generating {args.size} submissions of {args.assignment} ({', '.join(KINDS)} in turn) in {base}")
+    kinds = sample_class.MIXED
+    students = {f"s{i:04d}": kinds[i % len(kinds)] for i in range(args.size)}
+    print(f"generating {args.size} submissions of {args.assignment} ({', '.join(kinds)} in turn) in {base}")
     sample_class.create(base / "nbgrader", [args.assignment], students)
     for copy in ("ours-1", f"ours-{args.workers}"):
         shutil.copytree(base / "nbgrader", base / copy, dirs_exist_ok=True)
@@ -110,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, wall, median, peak in rows:
         print(f"{name:<24}{wall:>10.1f}{median:>26.3f}{args.size / wall:>13.2f}{peak:>16.0f}")
     print(f"\nthroughput, ours with {args.workers} workers / nbgrader: {rows[0][1] / rows[-1][1]:.1f} times")
-    for student, kind in list(students.items())[: len(KINDS)]:
-        seconds = gradescope_seconds(base / "nbgrader", args.assignment, student)
+    for student, kind in list(students.items())[: len(kinds)]:
+        submission = base / "nbgrader" / "submitted" / student / args.assignment
+        seconds = sorted(timed_run(args.assignment, submission, base / "gradescope-results.json")[0] for _ in range(5))
         print(
             f"one submission ({kind}), whole Gradescope command: median {statistics.median(seconds):.2f} s, "
             f"slowest {seconds[-1]:.2f} s of {len(seconds)} runs"

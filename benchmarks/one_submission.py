@@ -17,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.grading_speed import KINDS
 from course import paths, sample_class
 
 
@@ -43,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=Path("build/one-submission"))
     args = parser.parse_args(argv)
     base = args.dir.resolve()
-    sample_class.create(base, paths.assignments(), KINDS)
-    cases = [(a, kind, base / "submitted" / kind / a) for a in paths.assignments() for kind in KINDS]
+    sample_class.create(base, paths.assignments(), sample_class.MIXED)
+    cases = [(a, kind, base / "submitted" / kind / a) for a in paths.assignments() for kind in sample_class.MIXED]
     before = machine_seconds()
     seconds = {case: [] for case in cases}
     scores = {case: set() for case in cases}

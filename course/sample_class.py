@@ -64,6 +64,7 @@ SUBMISSIONS = {
 }
 HONEST = ("reference", "correct", "blank", "partial")
 EVERYONE = (*HONEST, "cheater")
+MIXED = ("correct", "partial", "blank")  # the benchmarks' class: right, partly wrong and blank in turn
 
 
 def create(
