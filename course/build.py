@@ -3,7 +3,7 @@
 import shutil
 from pathlib import Path
 
-from course import paths
+from course import figures, paths
 from course.nbgrader_cli import run_nbgrader
 
 
@@ -28,7 +28,8 @@ def generate(assignment: str, course_root: Path = paths.ROOT, gradebook: bool = 
 
 
 def build(assignments: list[str]) -> None:
-    """Regenerate release/<assignment>/ for each assignment, from a clean folder."""
+    """Redraw each assignment's figures into source/, then regenerate release/<assignment>/ from a clean folder."""
     for assignment in assignments:
+        figures.draw(assignment)
         shutil.rmtree(paths.RELEASE / assignment, ignore_errors=True)
         generate(assignment)
