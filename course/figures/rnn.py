@@ -69,10 +69,18 @@ def sequence_tasks() -> Figure:
     panels = [
         ("one to many\n(write music from a genre)", {0: "x"}, {t: f"ŷ{t + 1}" for t in range(4)}, 4),
         ("many to one\n(rate a review)", {t: f"x{t + 1}" for t in range(4)}, {3: "ŷ"}, 4),
-        ("many to many, $T_y = T_x$\n(tag each word; this notebook)", {t: f"x{t + 1}" for t in range(4)},
-         {t: f"ŷ{t + 1}" for t in range(4)}, 4),
-        ("many to many, $T_y \\neq T_x$\n(translate: read, then write)", {t: f"x{t + 1}" for t in range(3)},
-         {t: f"ŷ{t - 2}" for t in range(3, 5)}, 5),
+        (
+            "many to many, $T_y = T_x$\n(tag each word; this notebook)",
+            {t: f"x{t + 1}" for t in range(4)},
+            {t: f"ŷ{t + 1}" for t in range(4)},
+            4,
+        ),
+        (
+            "many to many, $T_y \\neq T_x$\n(translate: read, then write)",
+            {t: f"x{t + 1}" for t in range(3)},
+            {t: f"ŷ{t - 2}" for t in range(3, 5)},
+            5,
+        ),
     ]
     for index, (title, inputs, outputs, steps) in enumerate(panels):
         ax = blank_axes(figure, 141 + index, (-0.4, 4.4), (-1.3, 1.3))
@@ -145,8 +153,13 @@ def truncated_bptt() -> Figure:
             ax.plot([left, left], [-1.25, 1.15], color=DIRECT, linewidth=2)
             ax.text(left, -1.55, "da0 dropped", color=DIRECT, ha="center", fontsize=10)
     ax.text(0.4, 0.75, "a0 = 0", fontsize=10)
-    ax.text(6, -2.15, "black: a⟨t⟩ carried on to the next chunk (its a0)     blue: gradient, within a chunk only",
-            ha="center", fontsize=11)
+    ax.text(
+        6,
+        -2.15,
+        "black: a⟨t⟩ carried on to the next chunk (its a0)     blue: gradient, within a chunk only",
+        ha="center",
+        fontsize=11,
+    )
     figure.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.02)
     return figure
 
