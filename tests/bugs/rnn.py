@@ -277,10 +277,10 @@ BUGS = [
         "da0_from_the_last_step",
         "rnn_backward",
         "da0 is the da_prev of index 0",
+        ("    da0 = da_prev\n", ""),
         (
             '        da_prev = step["da_prev"]\n',
             '        da_prev = step["da_prev"]\n        if t == T_x - 1:\n            da0 = da_prev\n',
         ),
-        ("    da0 = da_prev\n", ""),
     ),
 ]
