@@ -126,16 +126,16 @@ def conv_backward() -> Figure:
     ax.text(0, -n - 1.4, "orange: window (2, 2) reads it as its W[0, 0]", fontsize=12, color=ORANGE)
 
     origin = (n + 4.5, -1)
-    covers = [["#f4a6a6" if h <= target[0] < h + f and w <= target[1] < w + f else "white" for w in range(n_out)]
-              for h in range(n_out)]
+    covers = [
+        ["#f4a6a6" if h <= target[0] < h + f and w <= target[1] < w + f else "white" for w in range(n_out)]
+        for h in range(n_out)
+    ]
     texts = [[f"dZ{h}{w}" for w in range(n_out)] for h in range(n_out)]
     grid(ax, (n_out, n_out), origin=origin, texts=texts, fills=covers, fontsize=10)
     outline(ax, (0, 0), (1, 1), BLUE, origin=origin, inset=0.06)
     outline(ax, (2, 2), (1, 1), ORANGE, origin=origin, inset=0.06)
     ax.text(origin[0] + n_out / 2, origin[1] + 0.4, "output gradient dZ (4 × 4)", ha="center", fontsize=12)
-    ax.text(
-        origin[0] - 1.5, origin[1] - n_out - 0.9, "dA_prev[2, 2] = Σ  W[2 − h, 2 − w] · dZ[h, w]", fontsize=12
-    )
+    ax.text(origin[0] - 1.5, origin[1] - n_out - 0.9, "dA_prev[2, 2] = Σ  W[2 − h, 2 − w] · dZ[h, w]", fontsize=12)
     ax.text(origin[0] - 1.5, origin[1] - n_out - 1.6, "over the 9 shaded (h, w): add them up (+=)", fontsize=12)
     arrow(ax, (origin[0] - 0.2, origin[1] - 1.5), (n + 0.2, -2.5), RED)
     frame(ax, (-0.3, origin[0] + n_out + 3.2), (-n - 1.8, 1.0))
