@@ -194,7 +194,7 @@ BUGS = [
     ),
     # conv_forward
     Bug(
-        "ignores_stride",
+        "conv_ignores_stride",
         "conv_forward",
         "test_conv_forward",
         changed(CONV_FORWARD, "vs, hs = h * stride, w * stride", "vs, hs = h, w"),
@@ -237,7 +237,7 @@ BUGS = [
     ),
     # pool_forward
     Bug(
-        "ignores_stride",
+        "pool_ignores_stride",
         "pool_forward",
         "test_pool_forward",
         changed(POOL_FORWARD, "vs, hs = h * stride, w * stride", "vs, hs = h, w"),
@@ -276,7 +276,7 @@ BUGS = [
         "A has shape",
     ),
     Bug(
-        "mode_ignored",
+        "pool_forward_mode_ignored",
         "pool_forward",
         "test_pool_forward",
         changed(POOL_FORWARD, 'np.max(window) if mode == "max" else np.mean(window)', "np.max(window)"),
@@ -284,7 +284,7 @@ BUGS = [
     ),
     # create_mask_from_window
     Bug(
-        "every_tied_maximum",
+        "mask_every_tied_maximum",
         "create_mask_from_window",
         "test_create_mask_from_window",
         mask("    return x == np.max(x)\n"),
@@ -367,7 +367,7 @@ BUGS = [
     ),
     # conv_backward
     Bug(
-        "dA_prev_overwritten",
+        "conv_dA_prev_overwritten",
         "conv_backward",
         "test_conv_backward",
         changed(CONV_BACKWARD, "hs : hs + f, :] += W", "hs : hs + f, :] = W"),
@@ -388,7 +388,7 @@ BUGS = [
         "no division by m",
     ),
     Bug(
-        "ignores_stride",
+        "conv_backward_ignores_stride",
         "conv_backward",
         "test_conv_backward",
         changed(CONV_BACKWARD, "vs, hs = h * stride, w * stride", "vs, hs = h, w"),
@@ -410,7 +410,7 @@ BUGS = [
     ),
     # pool_backward
     Bug(
-        "dA_prev_overwritten",
+        "pool_dA_prev_overwritten",
         "pool_backward",
         "test_pool_backward",
         changed(POOL_BACKWARD, "hs : hs + f, c] += share", "hs : hs + f, c] = share"),
@@ -424,14 +424,14 @@ BUGS = [
         "with mode='average', dA_prev[1, 1] is",
     ),
     Bug(
-        "ignores_stride",
+        "pool_backward_ignores_stride",
         "pool_backward",
         "test_pool_backward",
         changed(POOL_BACKWARD, "vs, hs = h * stride, w * stride", "vs, hs = h, w"),
         "h * stride",
     ),
     Bug(
-        "every_tied_maximum",
+        "pool_backward_every_tied_maximum",
         "pool_backward",
         "test_pool_backward",
         changed(POOL_BACKWARD, "create_mask_from_window(window)", "(window == np.max(window))"),
@@ -445,7 +445,7 @@ BUGS = [
         "with mode='max', dA_prev[1, 1] is",
     ),
     Bug(
-        "mode_ignored",
+        "pool_backward_mode_ignored",
         "pool_backward",
         "test_pool_backward",
         changed(POOL_BACKWARD, 'if mode == "max":', "if True:"),
