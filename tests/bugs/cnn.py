@@ -329,6 +329,22 @@ BUGS = [
         ),
         "True at the maximum of x",
     ),
+    Bug(
+        "search_starts_at_zero",
+        "create_mask_from_window",
+        "test_create_mask_from_window",
+        mask(
+            "    best, best_value = (0, 0), 0.0\n"
+            "    for row in range(x.shape[0]):\n"
+            "        for col in range(x.shape[1]):\n"
+            "            if x[row, col] > best_value:\n"
+            "                best, best_value = (row, col), x[row, col]\n"
+            "    mask = np.zeros(x.shape, dtype=bool)\n"
+            "    mask[best] = True\n"
+            "    return mask\n"
+        ),
+        "do not start the search from 0",
+    ),
     # distribute_value
     Bug(
         "divides_by_rows_only",
