@@ -1,0 +1,169 @@
+"""The independent verdict: each test cell of the source run in the grader, outside the student's process.
+
+The student's cells run in the sandbox (autograder.session); the source's test cells run here, in a
+namespace built from the source's setup cells and imports, where each name a test reads from the
+student's notebook is a proxy or plain data brought back from the sandbox (autograder.proxy). Test
+cells whose code needs the student's own process (autograder.verifiable) are "unverifiable" and
+left to the faithful run. With the course setting `Verdict.reference_for_other_functions`
+(nbgrader_config.py), a test cell's verdict uses the instructor's reference for the other graded
+functions (autograder.reference): the test's own calls to them, and the calls the tested function
+makes to those its reference solution calls.
+"""
+
+import builtins
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import proxy, reference, testcell
+from autograder.proxy import Unverifiable
+from autograder.sandbox import Limits
+from autograder.session import Session, StudentCodeError
+from autograder.spec import AssignmentSpec, TestCell, read_spec
+
+BUDGET_CONSTANT = 30.0  # seconds a submission may take beyond timeout x cells
+
+
+@dataclass(frozen=True)
+class Options:
+    timeout: float = 30.0
+    limits: Limits = field(default_factory=Limits)
+    reference_for_other_functions: bool = False  # issue 14's course setting
+
+    @classmethod
+    def from_config(cls, config, timeout: float) -> "Options":
+        """The options a course's nbgrader configuration sets (`c.Verdict.reference_for_other_functions`)."""
+        return cls(
+            timeout=timeout, reference_for_other_functions=bool(config.Verdict.get("reference_for_other_functions"))
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    grade_id: str
+    status: str  # "passed", "failed" or "unverifiable"
+    reason: str  # for "failed": what failed, safe to show the student; for "unverifiable": the construct
+    outcome: str = ""  # finer, for reports: "error" or "timeout" when the student's code failed
+
+
+class Judge:
+    """Judges one submission: runs its cells in order, in the sandbox or (tests) here."""
+
+    def __init__(self, spec: AssignmentSpec, helpers: list[Path], slot: int, options: Options):
+        self.spec, self.options = spec, options
+        budget = options.timeout * (len(spec.steps) + 1) + BUDGET_CONSTANT
+        self.session = Session(helpers, slot, options.limits, options.timeout, budget)
+        self.namespace = {"__name__": "__main__"}
+        self.problems: list[str] = []
+        if str(spec.source_dir) not in sys.path:  # the setup cells import the source's helpers (rnn_utils)
+            sys.path.insert(0, str(spec.source_dir))
+        exec(compile(spec.imports, "<imports>", "exec"), self.namespace)  # noqa: S102 (the source's imports)
+
+    def student_cell(self, label: str, source: str) -> None:
+        self.problems.append(self.session.run_cell(label, source))
+
+    def setup_cell(self, grade_id: str, source: str) -> None:
+        exec(compile(source, f"<{grade_id}>", "exec"), self.namespace)  # noqa: S102 (the instructor's setup)
+        self.student_cell(grade_id, source)
+
+    def fetched(self, test: TestCell, direct: dict) -> list[str]:
+        """The names the test reads that come from the student's notebook."""
+        answers = set(self.spec.answer_names)
+        return [
+            name
+            for name in test.reads
+            if name not in direct and (name in answers or (name not in self.namespace and not hasattr(builtins, name)))
+        ]
+
+    def test_cell(self, test: TestCell) -> Verdict:
+        if test.unverifiable:
+            return Verdict(test.grade_id, "unverifiable", "; ".join(test.unverifiable))
+        self.session.deadline = time.monotonic() + self.options.timeout
+        self.session.wrote_stderr = False
+        instructor = reference.namespace(self.spec)
+        direct, called = {}, {}
+        if self.options.reference_for_other_functions:
+            direct, called = reference.helpers(self.spec, test.tested, test.reads)
+        try:
+            self.namespace.update(direct)
+            proxy.bind(self.namespace, self.fetched(test, direct), self.session, instructor)
+            self.session.serve(called)
+            failure = testcell.run(test, self.namespace)
+        except Unverifiable as error:
+            return Verdict(test.grade_id, "unverifiable", str(error))
+        except StudentCodeError as error:
+            outcome = "timeout" if error.timed_out else "error"
+            reason = f"your code failed during a test: {str(error).splitlines()[0][:300]}"
+            return Verdict(test.grade_id, "failed", reason, outcome)
+        finally:
+            self.stop_serving()
+        if failure:
+            return Verdict(test.grade_id, "failed", failure, "failed")
+        if self.session.wrote_stderr:
+            reason = "your code wrote to stderr (for example a numpy warning); nbgrader gives such a cell zero"
+            return Verdict(test.grade_id, "failed", reason, "failed")
+        return Verdict(test.grade_id, "passed", "", "passed")
+
+    def stop_serving(self) -> None:
+        try:
+            self.session.serve({})
+        except StudentCodeError:
+            self.session.served = {}  # the worker was lost; a fresh one has the student's own functions
+
+    def close(self) -> None:
+        self.session.close()  # ends the student's processes before the next submission
+
+
+_specs: dict = {}
+
+
+def spec_of(source_nb: Path) -> AssignmentSpec:
+    key = (source_nb.resolve(), source_nb.stat().st_mtime_ns)
+    if key not in _specs:
+        _specs[key] = read_spec(source_nb.parent, source_nb.stem, source_nb)
+    return _specs[key]
+
+
+def nbgrader_meta(cell) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def judge(source_nb: Path, submitted, workdir_files: list[Path], slot: int, options: Options) -> dict[str, Verdict]:
+    """A verdict for each test cell of the source notebook, from the notebook nbgrader sanitized.
+
+    Test cells and locked setup cells are the source's; every other code cell (answers, unmarked
+    cells, cells the student added) runs in the sandbox as the student left it. Never raises for
+    a bad submission.
+    """
+    try:
+        spec = spec_of(source_nb)
+    except Exception:  # noqa: BLE001 (a source the grader cannot read has no verdict to give)
+        return {}
+    tests = {t.grade_id: t for t in spec.tests}
+    setups = {s.grade_id: s.source for s in spec.steps if s.kind == "setup"}
+    verdicts = {}
+    try:
+        run = Judge(spec, workdir_files, slot, options)
+    except Exception as error:  # noqa: BLE001 (a failed start must not stop the batch)
+        return {g: Verdict(g, "failed", f"the grader could not start: {type(error).__name__}") for g in tests}
+    try:
+        cells = [c for c in submitted.get("cells", []) if c.get("cell_type") == "code"]
+        for index, cell in enumerate(cells):
+            if len(verdicts) == len(tests):
+                break  # later cells cannot change a score
+            grade_id = nbgrader_meta(cell).get("grade_id")
+            if grade_id in tests and grade_id not in verdicts:
+                verdicts[grade_id] = run.test_cell(tests[grade_id])
+            elif grade_id in setups:
+                run.setup_cell(grade_id, setups[grade_id])
+            elif grade_id not in tests:
+                run.student_cell(grade_id or f"cell {index}", cell.get("source", ""))
+    except Exception as error:  # noqa: BLE001 (a grader bug on one notebook must not stop the batch)
+        reason = f"the grader could not judge this notebook: {type(error).__name__}"
+        verdicts.update({g: Verdict(g, "failed", reason) for g in tests if g not in verdicts})
+    finally:
+        run.close()
+    missing = "the submitted notebook has no such test cell"
+    return {g: verdicts.get(g, Verdict(g, "failed", missing)) for g in tests}
