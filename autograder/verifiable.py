@@ -95,14 +95,14 @@ def static_reasons(test, spec) -> tuple[str, ...]:
     if any(isinstance(n, ast.Global | ast.Nonlocal) for n in ast.walk(tree)) or names & {"importlib", "modules"}:
         reasons.append("changes module state (global, sys.modules, importlib)")
     assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    module_state = sorted(assigned & {name for a in spec.answers for name in a.uses} - student)
+    module_state = sorted(assigned & {name for a in spec.answers for name in (*a.uses, *a.names)})
     reasons += [f"sets {name}, which the student's code reads as module state" for name in module_state]
     if names & FILE_MODULES or any(
         isinstance(n, ast.Call) and (getattr(n.func, "id", None) or getattr(n.func, "attr", None)) in FILE_CALLS
         for n in ast.walk(tree)
     ):
         reasons.append("reads or writes files")
-    if "random" in test.reads:
+    if "random" in test.reads or any(isinstance(n, ast.alias) and n.name == "random" for n in ast.walk(tree)):
         reasons.append("uses Python's random module (the sandbox keeps its own state of it)")
     if names & {"plt", "matplotlib", "pyplot"}:
         reasons.append("inspects matplotlib figures")
