@@ -10,6 +10,8 @@ import contextlib
 import io
 import warnings
 
+import numpy as np
+
 from autograder.spec import AssignmentSpec
 
 _namespaces: dict = {}
@@ -20,6 +22,7 @@ def namespace(spec: AssignmentSpec) -> dict:
     key = (spec.source_dir, spec.name, spec.reference)
     if key not in _namespaces:
         names = {"__name__": "__reference__"}
+        state = np.random.get_state()  # the tests' random state is not the reference's to change
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for label, code in spec.reference:
@@ -27,6 +30,7 @@ def namespace(spec: AssignmentSpec) -> dict:
                     exec(compile(code, f"<reference {label}>", "exec"), names)  # noqa: S102 (the instructor's code)
                 except Exception:  # noqa: BLE001,S112 (a cell that fails for the instructor serves nothing)
                     continue
+        np.random.set_state(state)
         _namespaces[key] = names
     return _namespaces[key]
 

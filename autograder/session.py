@@ -49,6 +49,7 @@ class Session:
 
     def restart(self) -> None:
         self.sandbox.stop()
+        self.served = {}
         survivors = []
         for label, source in self.history:
             if self.left(self.timeout) <= 0:
@@ -61,10 +62,14 @@ class Session:
         self.history = survivors
 
     def exchange(self, message: dict, timeout: float) -> dict:
-        """Send a request; answer the calls back it causes; return its reply."""
+        """Send a request; answer the calls back it causes, all within `timeout`; return its reply."""
+        end = time.monotonic() + timeout
         reply = self.sandbox.request(message, timeout)
         while "callback" in reply:
-            reply = self.sandbox.request(self.call_back(reply), self.left(timeout))
+            if time.monotonic() >= end:
+                self.sandbox.stop()
+                raise SandboxTimeout(f"your code did not finish within {timeout:.0f} s")
+            reply = self.sandbox.request(self.call_back(reply), end - time.monotonic())
         return reply
 
     def call_back(self, message: dict) -> dict:
@@ -105,9 +110,13 @@ class Session:
 
     def serve(self, functions: dict) -> None:
         """From now on, the student's code calls these functions of the grader instead of its own."""
-        if functions or self.served:
-            self.served = functions
-            self.ask({"op": "reference", "names": sorted(functions)})
+        if not functions and not self.served:
+            return
+        self.served = functions
+        try:
+            self.exchange({"op": "reference", "names": sorted(functions)}, self.left(self.timeout))
+        except SandboxError:
+            self.restart()  # a fresh worker has the student's own functions
 
     def close(self) -> None:
         self.sandbox.close()

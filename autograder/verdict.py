@@ -56,6 +56,7 @@ class Judge:
         self.session = Session(helpers, slot, options.limits, options.timeout, budget)
         self.namespace = {"__name__": "__main__"}
         self.problems: list[str] = []
+        self.from_student: set[str] = set(spec.answer_names)  # names the tests take from the sandbox
         if str(spec.source_dir) not in sys.path:  # the setup cells import the source's helpers (rnn_utils)
             sys.path.insert(0, str(spec.source_dir))
         exec(compile(spec.imports, "<imports>", "exec"), self.namespace)  # noqa: S102 (the source's imports)
@@ -69,12 +70,14 @@ class Judge:
 
     def fetched(self, test: TestCell, direct: dict) -> list[str]:
         """The names the test reads that come from the student's notebook."""
-        answers = set(self.spec.answer_names)
-        return [
+        names = [
             name
             for name in test.reads
-            if name not in direct and (name in answers or (name not in self.namespace and not hasattr(builtins, name)))
+            if name not in direct
+            and (name in self.from_student or (name not in self.namespace and not hasattr(builtins, name)))
         ]
+        self.from_student.update(names)
+        return names
 
     def test_cell(self, test: TestCell) -> Verdict:
         if test.unverifiable:
@@ -97,19 +100,13 @@ class Judge:
             reason = f"your code failed during a test: {str(error).splitlines()[0][:300]}"
             return Verdict(test.grade_id, "failed", reason, outcome)
         finally:
-            self.stop_serving()
+            self.session.serve({})
         if failure:
             return Verdict(test.grade_id, "failed", failure, "failed")
         if self.session.wrote_stderr:
             reason = "your code wrote to stderr (for example a numpy warning); nbgrader gives such a cell zero"
             return Verdict(test.grade_id, "failed", reason, "failed")
         return Verdict(test.grade_id, "passed", "", "passed")
-
-    def stop_serving(self) -> None:
-        try:
-            self.session.serve({})
-        except StudentCodeError:
-            self.session.served = {}  # the worker was lost; a fresh one has the student's own functions
 
     def close(self) -> None:
         self.session.close()  # ends the student's processes before the next submission
