@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from autograder import proxy, reference, testcell
 from autograder.proxy import Unverifiable
 from autograder.sandbox import Limits
@@ -80,17 +82,27 @@ class Judge:
         return names
 
     def test_cell(self, test: TestCell) -> Verdict:
+        """The verdict on a test cell. With the course setting, a cell that fails with the student's
+        own versions of the other graded functions is judged again with the instructor's."""
         if test.unverifiable:
             return Verdict(test.grade_id, "unverifiable", "; ".join(test.unverifiable))
+        state = np.random.get_state()
+        verdict = self.attempt(test, {}, {})
+        if verdict.status == "failed" and verdict.outcome != "timeout" and self.options.reference_for_other_functions:
+            direct, called = reference.helpers(self.spec, test.tested, test.reads)
+            if direct or called:
+                np.random.set_state(state)
+                verdict = self.attempt(test, direct, called)
+        return verdict
+
+    def attempt(self, test: TestCell, direct: dict, called: dict) -> Verdict:
+        """Run the test cell, the names in `direct` being the instructor's, and the student's code
+        calling the grader for those in `called`."""
         self.session.deadline = time.monotonic() + self.options.timeout
         self.session.wrote_stderr = False
-        instructor = reference.namespace(self.spec)
-        direct, called = {}, {}
-        if self.options.reference_for_other_functions:
-            direct, called = reference.helpers(self.spec, test.tested, test.reads)
         try:
             self.namespace.update(direct)
-            proxy.bind(self.namespace, self.fetched(test, direct), self.session, instructor)
+            proxy.bind(self.namespace, self.fetched(test, direct), self.session, reference.namespace(self.spec))
             self.session.serve(called)
             failure = testcell.run(test, self.namespace)
         except Unverifiable as error:
