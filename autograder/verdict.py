@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import proxy, reference, testcell
+from autograder import magics, proxy, reference, testcell
 from autograder.proxy import Unverifiable
 from autograder.sandbox import Limits
 from autograder.session import Session, StudentCodeError
@@ -64,7 +64,7 @@ class Judge:
         exec(compile(spec.imports, "<imports>", "exec"), self.namespace)  # noqa: S102 (the source's imports)
 
     def student_cell(self, label: str, source: str) -> None:
-        self.problems.append(self.session.run_cell(label, source))
+        self.problems.append(self.session.run_cell(label, magics.plain_python(source)))
 
     def setup_cell(self, grade_id: str, source: str) -> None:
         exec(compile(source, f"<{grade_id}>", "exec"), self.namespace)  # noqa: S102 (the instructor's setup)

@@ -201,3 +201,10 @@ def test_with_the_setting_a_wrong_helper_does_not_cost_its_callers(tmp_path):
     on = judged(tmp_path / "on", source, wrong, Options(timeout=10, reference_for_other_functions=True))
     assert [off["test_inner"][0], off["test_outer"][0]] == ["failed", "failed"]
     assert [on["test_inner"][0], on["test_outer"][0]] == ["failed", "passed"]
+
+
+def test_magics_in_the_students_cells_do_not_cost_points(tmp_path):
+    with_magics = generic(double_body="return 2 * x")
+    with_magics[0] = cell("%matplotlib inline\nimport numpy as np\n!echo hello")
+    with_magics[2] = answer("%%time\ndef double(x):\n    return 2 * x", "double")
+    assert judged(tmp_path, generic(), with_magics) == {"test_double": ("passed", "")}
