@@ -12,6 +12,7 @@ from pathlib import Path
 
 from autograder import notebook
 from autograder.reads import imported_names, read_names, top_level_names
+from autograder.verifiable import static_reasons
 
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 
@@ -124,8 +125,6 @@ class AssignmentSpec:
 
 def read_spec(source_dir: Path, name: str, path: Path | None = None) -> AssignmentSpec:
     """The spec of the source notebook `path` (default: source_dir/name.ipynb)."""
-    from autograder.verifiable import static_reasons  # it reads the answers of a spec being built
-
     cells = notebook.read(path or source_dir / f"{name}.ipynb")
     last_test = max((i for i, c in enumerate(cells) if is_test(c)), default=-1)
     steps, answers, setup_names, imports, reference = [], [], [], [], []
