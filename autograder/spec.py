@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder import notebook
+from autograder.magics import plain_python
 from autograder.reads import imported_names, read_names, top_level_names
 from autograder.verifiable import static_reasons
 
@@ -132,17 +133,18 @@ def read_spec(source_dir: Path, name: str, path: Path | None = None) -> Assignme
         meta = cell.nbgrader
         if cell.cell_type != "code":
             continue
+        source = plain_python(cell.source) if not meta.get("grade") else cell.source
         if not meta:
-            tree = parse(cell.source)
+            tree = parse(source)
             found = [n for n in (tree.body if tree else []) if isinstance(n, ast.Import | ast.ImportFrom)]
             imports += [ast.unparse(n) for n in found]
-            reference.append((f"cell {index}", cell.source))
+            reference.append((f"cell {index}", source))
             continue
         grade_id = meta.get("grade_id", f"cell {index}")
         if meta.get("solution"):
             steps.append(Step("answer", grade_id))
-            answers.append(read_answer(grade_id, cell.source))
-            reference.append((grade_id, cell.source))
+            answers.append(read_answer(grade_id, source))
+            reference.append((grade_id, source))
         elif meta.get("grade"):
             tree = parse(cell.source)
             reads = read_names(tree) if tree else []
@@ -158,10 +160,10 @@ def read_spec(source_dir: Path, name: str, path: Path | None = None) -> Assignme
             )
             steps.append(Step("test", grade_id, test=test))
         elif meta.get("locked"):
-            steps.append(Step("setup", grade_id, source=cell.source))
-            tree = parse(cell.source)
+            steps.append(Step("setup", grade_id, source=source))
+            tree = parse(source)
             setup_names += (top_level_names(tree) + imported_names(tree)) if tree else []
-            reference.append((grade_id, cell.source))
+            reference.append((grade_id, source))
     answer_names = tuple(n for a in answers for n in a.names)
     spec = AssignmentSpec(
         name,

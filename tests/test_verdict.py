@@ -208,3 +208,4 @@ def test_magics_in_the_students_cells_do_not_cost_points(tmp_path):
     with_magics[0] = cell("%matplotlib inline\nimport numpy as np\n!echo hello")
     with_magics[2] = answer("%%time\ndef double(x):\n    return 2 * x", "double")
     assert judged(tmp_path, generic(), with_magics) == {"test_double": ("passed", "")}
+    assert judged(tmp_path / "magics", with_magics, with_magics) == {"test_double": ("passed", "")}
