@@ -40,6 +40,17 @@ class Options:
             timeout=timeout, reference_for_other_functions=bool(config.Verdict.get("reference_for_other_functions"))
         )
 
+    @classmethod
+    def for_course(cls, root: Path, timeout: float) -> "Options":
+        """The options set by the course's nbgrader_config.py, if it has one."""
+        from traitlets.config import Config
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = Config()
+        if (root / "nbgrader_config.py").is_file():
+            config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+        return cls.from_config(config, timeout)
+
 
 @dataclass(frozen=True)
 class Verdict:
