@@ -9,8 +9,10 @@ last line would be nbgrader's partial credit, which only the faithful run can gi
 
 import ast
 import io
+import signal
+import threading
 import warnings
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 
 from autograder.proxy import Unverifiable
 from autograder.session import StudentCodeError
@@ -40,12 +42,40 @@ def execute(test: TestCell, namespace: dict, label: str) -> None:
             raise Unverifiable("its last line shows a value, which nbgrader takes as partial credit")
 
 
-def run(test: TestCell, namespace: dict) -> str:
+class GraderTimeout(BaseException):
+    """The test cell ran here longer than its limit (on data the student's code sent back)."""
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise GraderTimeout in this thread after `seconds` (only the main thread can receive the alarm)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise GraderTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.01))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run(test: TestCell, namespace: dict, seconds: float) -> str:
     """Run the test cell; return why it failed, in words safe to show the student ('' if it passed).
-    StudentCodeError and Unverifiable propagate."""
+    StudentCodeError, Unverifiable and GraderTimeout (after `seconds`) propagate."""
     label = f"<{test.grade_id}>"
     stderr = io.StringIO()
-    with redirect_stdout(io.StringIO()), redirect_stderr(stderr), warnings.catch_warnings(record=True) as caught:
+    with (
+        time_limit(seconds),
+        redirect_stdout(io.StringIO()),
+        redirect_stderr(stderr),
+        warnings.catch_warnings(record=True) as caught,
+    ):
         # shown as in a fresh kernel: once per place, and not the categories Python hides by default
         warnings.simplefilter("default")
         for hidden in (ResourceWarning, ImportWarning, PendingDeprecationWarning):

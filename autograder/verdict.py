@@ -25,6 +25,7 @@ from autograder.session import Session, StudentCodeError
 from autograder.spec import AssignmentSpec, TestCell, read_spec
 
 BUDGET_CONSTANT = 30.0  # seconds a submission may take beyond timeout x cells
+GRADER_GRACE = 5.0  # seconds a test cell may run here beyond the student's time limit
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,13 @@ class Judge:
             self.namespace.update(direct)
             proxy.bind(self.namespace, self.fetched(test, direct), self.session, reference.namespace(self.spec))
             self.session.serve(called)
-            failure = testcell.run(test, self.namespace)
+            failure = testcell.run(test, self.namespace, self.options.timeout + GRADER_GRACE)
         except Unverifiable as error:
             return Verdict(test.grade_id, "unverifiable", str(error))
+        except testcell.GraderTimeout:
+            self.session.restart()  # a reply may still be on its way: that worker is done
+            reason = f"the test did not finish within {self.options.timeout + GRADER_GRACE:.0f} s"
+            return Verdict(test.grade_id, "failed", reason, "timeout")
         except StudentCodeError as error:
             outcome = "timeout" if error.timed_out else "error"
             reason = f"your code failed during a test: {str(error).splitlines()[0][:300]}"

@@ -209,3 +209,9 @@ def test_magics_in_the_students_cells_do_not_cost_points(tmp_path):
     with_magics[2] = answer("%%time\ndef double(x):\n    return 2 * x", "double")
     assert judged(tmp_path, generic(), with_magics) == {"test_double": ("passed", "")}
     assert judged(tmp_path / "magics", with_magics, with_magics) == {"test_double": ("passed", "")}
+
+
+def test_a_test_that_hangs_in_the_grader_fails_in_bounded_time(tmp_path):
+    source = [answer("def f(n):\n    return n", "f"), graded_cell("x = f(1)\nwhile x:\n    pass", "test_f")]
+    status, reason = judged(tmp_path, source, source, Options(timeout=1))["test_f"]
+    assert (status, reason) == ("failed", "the test did not finish within 6 s")
