@@ -48,7 +48,7 @@ class Result:
 
 def cell_result(verdict: Verdict, points: float) -> CellResult:
     if verdict.status == "passed":
-        return CellResult(verdict.grade_id, points, points, "passed")
+        return CellResult(verdict.grade_id, points, points, "passed", verdict.reason)
     if verdict.status == "unverifiable":
         feedback = f"this cell cannot be graded here ({verdict.reason}); it needs nbgrader's own run"
         return CellResult(verdict.grade_id, points, 0.0, "unverifiable", feedback)

@@ -13,7 +13,7 @@ makes to those its reference solution calls.
 import builtins
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +57,8 @@ class Options:
 class Verdict:
     grade_id: str
     status: str  # "passed", "failed" or "unverifiable"
-    reason: str  # for "failed": what failed, safe to show the student; for "unverifiable": the construct
+    reason: str  # for "failed": what failed, safe to show the student; for "unverifiable": the construct;
+    # for "passed": empty, or which of the instructor's functions it passed with (the course setting)
     outcome: str = ""  # finer, for reports: "error" or "timeout" when the student's code failed
 
 
@@ -105,6 +106,9 @@ class Judge:
             if direct or called:
                 np.random.set_state(state)
                 verdict = self.attempt(test, direct, called)
+                if verdict.status == "passed":
+                    used = ", ".join(sorted({*direct, *called}))
+                    verdict = replace(verdict, reason=f"passed with the instructor's {used} in place of yours")
         return verdict
 
     def attempt(self, test: TestCell, direct: dict, called: dict) -> Verdict:
