@@ -1,12 +1,15 @@
 """autograder.verdict: the independent verdict on any nbgrader notebook, verifiability, and the
 grader taking from the sandbox only what it asked for."""
 
+import time
+
 import nbformat
 import pytest
 
 from autograder import reference
 from autograder.proxy import checked_lookup
-from autograder.session import StudentCodeError
+from autograder.sandbox import Limits
+from autograder.session import Session, StudentCodeError
 from autograder.spec import read_spec
 from autograder.verdict import Options, judge
 from course import paths
@@ -218,3 +221,14 @@ def test_a_test_that_hangs_in_the_grader_fails_in_bounded_time(tmp_path):
     source = [answer("def f(n):\n    return n", "f"), graded_cell("x = f(1)\nwhile x:\n    pass", "test_f")]
     status, reason = judged(tmp_path, source, source, Options(timeout=1))["test_f"]
     assert (status, reason) == ("failed", "the test did not finish within 6 s")
+
+
+def test_no_sequence_of_hanging_cells_outlasts_the_budget():
+    session = Session([], 0, Limits(), timeout=1, budget=2.5)
+    started = time.monotonic()
+    try:
+        problems = [session.run_cell(f"cell {i}", "while True:\n    pass") for i in range(6)]
+    finally:
+        session.close()
+    assert time.monotonic() - started < 5
+    assert "time budget is spent" in problems[-1]
