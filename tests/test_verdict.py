@@ -232,3 +232,11 @@ def test_no_sequence_of_hanging_cells_outlasts_the_budget():
         session.close()
     assert time.monotonic() - started < 5
     assert "time budget is spent" in problems[-1]
+
+
+def test_a_call_back_for_a_name_not_served_is_refused():
+    session = Session([], 0, Limits(), timeout=1, budget=5)
+    session.served = {"inner": abs}
+    reply = session.call_back({"callback": "open", "args": [], "kwargs": {}})
+    assert reply == {"ok": False, "error": "'open' is not served"}
+    session.close()
