@@ -163,8 +163,8 @@ def judge(source_nb: Path, submitted, workdir_files: list[Path], slot: int, opti
     """A verdict for each test cell of the source notebook, from the notebook nbgrader sanitized.
 
     Test cells and locked setup cells are the source's; every other code cell (answers, unmarked
-    cells, cells the student added) runs in the sandbox as the student left it. Never raises for
-    a bad submission.
+    cells, cells the student added) runs in the sandbox as the student left it. Never raises; what
+    the grader itself fails at is "unverifiable" (the faithful run's verdict then stands).
     """
     try:
         spec = spec_of(source_nb)
@@ -175,8 +175,8 @@ def judge(source_nb: Path, submitted, workdir_files: list[Path], slot: int, opti
     verdicts = {}
     try:
         run = Judge(spec, workdir_files, slot, options)
-    except Exception as error:  # noqa: BLE001 (a failed start must not stop the batch)
-        return {g: Verdict(g, "failed", f"the grader could not start: {type(error).__name__}") for g in tests}
+    except Exception as error:  # noqa: BLE001 (a failed start must not stop the batch, nor cost points)
+        return {g: Verdict(g, "unverifiable", f"the grader could not start: {type(error).__name__}") for g in tests}
     try:
         cells = [c for c in submitted.get("cells", []) if c.get("cell_type") == "code"]
         for index, cell in enumerate(cells):
@@ -189,9 +189,9 @@ def judge(source_nb: Path, submitted, workdir_files: list[Path], slot: int, opti
                 run.setup_cell(grade_id, setups[grade_id])
             elif grade_id not in tests:
                 run.student_cell(grade_id or f"cell {index}", cell.get("source", ""))
-    except Exception as error:  # noqa: BLE001 (a grader bug on one notebook must not stop the batch)
-        reason = f"the grader could not judge this notebook: {type(error).__name__}"
-        verdicts.update({g: Verdict(g, "failed", reason) for g in tests if g not in verdicts})
+    except Exception as error:  # noqa: BLE001 (a grader bug on one notebook must not stop the batch, nor cost points)
+        reason = f"the grader could not judge this notebook: {type(error).__name__}: {str(error)[:200]}"
+        verdicts.update({g: Verdict(g, "unverifiable", reason) for g in tests if g not in verdicts})
     finally:
         run.close()
     missing = "the submitted notebook has no such test cell"
