@@ -25,6 +25,8 @@ from autograder.session import Session, StudentCodeError
 from autograder.spec import AssignmentSpec, TestCell, read_spec
 
 BUDGET_CONSTANT = 30.0  # seconds a submission may take beyond timeout x cells
+# what a kernel has and the sandbox's plain Python lacks: a `display(x)` left in an answer must not cost it
+KERNEL_BUILTINS = "import builtins\nbuiltins.display = lambda *objects, **options: None"
 GRADER_GRACE = 5.0  # seconds a test cell may run here beyond the student's time limit
 
 
@@ -75,6 +77,7 @@ class Judge:
         if str(spec.source_dir) not in sys.path:  # the setup cells import the source's helpers (rnn_utils)
             sys.path.insert(0, str(spec.source_dir))
         exec(compile(spec.imports, "<imports>", "exec"), self.namespace)  # noqa: S102 (the source's imports)
+        self.student_cell("IPython's builtins", KERNEL_BUILTINS)
 
     def student_cell(self, label: str, source: str) -> None:
         self.problems.append(self.session.run_cell(label, magics.plain_python(source)))

@@ -212,7 +212,7 @@ def test_with_the_setting_a_wrong_helper_does_not_cost_its_callers(tmp_path):
 def test_magics_in_the_students_cells_do_not_cost_points(tmp_path):
     with_magics = generic(double_body="return 2 * x")
     with_magics[0] = cell("%matplotlib inline\nimport numpy as np\n!echo hello")
-    with_magics[2] = answer("%%time\ndef double(x):\n    return 2 * x", "double")
+    with_magics[2] = answer("%%time\ndisplay('hello')\ndef double(x):\n    return 2 * x", "double")
     assert judged(tmp_path, generic(), with_magics) == {"test_double": ("passed", "")}
     assert judged(tmp_path / "magics", with_magics, with_magics) == {"test_double": ("passed", "")}
 
