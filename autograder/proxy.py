@@ -44,12 +44,12 @@ class StudentFunction:
         if passed:
             raise Unverifiable(f"passes an object of type {passed} into {self.name}")
         reply = self.session.ask({"op": "call", "name": self.name, **request})
-        returned = opaque_type(reply.get("value"))
-        if returned and self.returns_objects(request):
-            raise Unverifiable(f"{self.name} returns an object of type {returned}")
         try:
+            returned = opaque_type(reply.get("value"))
+            if returned and self.returns_objects(request):
+                raise Unverifiable(f"{self.name} returns an object of type {returned}")
             return calls.take_reply(args, kwargs, reply)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, RecursionError) as error:
             raise StudentCodeError(f"the sandbox sent back something unreadable ({error})") from None
 
     def returns_objects(self, request: dict) -> bool:
