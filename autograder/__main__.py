@@ -14,7 +14,7 @@ def run_grade(args) -> int:
 
     try:
         course = Course(Path(args.root))
-        options = Options(timeout=args.timeout or course.cell_timeout)
+        options = Options.from_config(course.config, args.timeout or course.cell_timeout)
         print(isolation_summary(), file=sys.stderr)
         results = grade_class(course, args.assignment, args.student or None, args.workers, options, args.csv)
     except CourseError as error:

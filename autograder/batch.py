@@ -55,7 +55,7 @@ def grade_class(
     spec = course.spec(assignment)
     released = course.released(assignment)
     students = students if students is not None else course.students(assignment)
-    options = options or Options(timeout=course.cell_timeout)
+    options = options or Options.from_config(course.config, course.cell_timeout)
     workers = max(1, min(workers or usable_cores(), len(students) or 1))
     results = []
     with GradebookWriter(course.db_url, spec) as gradebook:

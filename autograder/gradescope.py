@@ -57,7 +57,7 @@ def results_json(result: Result) -> dict:
 def grade(root: Path, assignment: str, submission: Path, results: Path, timeout: float) -> Result:
     spec = read_spec(root / "source" / assignment, assignment)
     released = notebook.read(root / "release" / assignment / f"{assignment}.ipynb")
-    result = grade_submission(spec, released, submission, "student", 0, Options(timeout=timeout))
+    result = grade_submission(spec, released, submission, "student", 0, Options.for_course(root, timeout))
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(results_json(result), indent=2))
     return result

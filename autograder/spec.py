@@ -1,15 +1,19 @@
 """What grading an assignment means, read from the instructor's source notebook.
 
-The source notebook is the authority: its setup cells, the names its answer cells define, and its
-test cells (each split into the part students see and the hidden part). A submission contributes
-only its answers and the code cells the student added.
+The source notebook is the authority: its setup cells, its answer cells (their reference solutions
+and the names they define), and its test cells (the names each reads, which lines are hidden, and
+which answer it tests). A submission contributes only its answers and the code cells the student
+added (or, for `autograder.verdict.judge`, the cells of the notebook nbgrader sanitized).
 """
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder import notebook
+from autograder.magics import plain_python
+from autograder.reads import imported_names, read_names, top_level_names
+from autograder.verifiable import static_reasons
 
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 
@@ -19,6 +23,21 @@ class TestCell:
     grade_id: str
     points: float
     parts: tuple[tuple[str, bool], ...]  # (code, hidden) in order
+    source: str = ""  # the whole cell, markers included (they are comments)
+    hidden_lines: frozenset[int] = frozenset()  # 1-based line numbers inside hidden blocks
+    reads: tuple[str, ...] = ()  # names the cell reads from outside (None if it does not parse)
+    tested: str = ""  # grade id of the answer cell it tests ("" if it reads none)
+    unverifiable: tuple[str, ...] = ()  # constructs that keep it from being judged independently
+
+
+@dataclass(frozen=True)
+class Answer:
+    grade_id: str
+    source: str  # the reference solution
+    names: tuple[str, ...]  # names it defines at top level
+    uses: tuple[str, ...]  # names it reads from outside: the functions it calls or hands around
+    classes: tuple[str, ...]  # classes it defines
+    generators: tuple[str, ...]  # functions of it that yield
 
 
 @dataclass(frozen=True)
@@ -42,16 +61,42 @@ def split_hidden(source: str) -> tuple[tuple[str, bool], ...]:
     return tuple((code, is_hidden) for code, is_hidden in parts if code.strip())
 
 
+def hidden_lines(source: str) -> frozenset[int]:
+    lines, hidden = set(), False
+    for number, line in enumerate(source.splitlines(), start=1):
+        if BEGIN_HIDDEN in line or END_HIDDEN in line:
+            hidden = BEGIN_HIDDEN in line
+        elif hidden:
+            lines.add(number)
+    return frozenset(lines)
+
+
+def parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
 def defined_names(source: str) -> list[str]:
-    """Names a cell binds at top level: its functions, classes and assignments."""
-    names = []
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.append(node.name)
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-    return names
+    tree = parse(source)
+    return top_level_names(tree) if tree else []
+
+
+def read_answer(grade_id: str, source: str) -> Answer:
+    tree = parse(source) or ast.Module(body=[], type_ignores=[])
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    yielding = [f.name for f in functions if any(isinstance(n, ast.Yield | ast.YieldFrom) for n in ast.walk(f))]
+    classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+    uses = tuple(read_names(tree))
+    return Answer(grade_id, source, tuple(top_level_names(tree)), uses, tuple(classes), tuple(yielding))
+
+
+def tested_answer(reads: list[str], answers: list[Answer], before: str) -> str:
+    """The answer cell a test cell tests: the last one (in notebook order) defining a name it reads,
+    else the answer cell just before it."""
+    reading = [a.grade_id for a in answers if set(a.names) & set(reads)]
+    return reading[-1] if reading else before
 
 
 @dataclass(frozen=True)
@@ -61,10 +106,16 @@ class AssignmentSpec:
     steps: tuple[Step, ...]
     answer_names: tuple[str, ...]
     setup_names: tuple[str, ...]
+    answers: tuple[Answer, ...] = ()
+    imports: str = ""  # the import statements of the source's unmarked cells, for the tests' namespace
+    reference: tuple[tuple[str, str], ...] = ()  # (label, code) that builds the instructor's namespace
 
     @property
     def tests(self) -> list[TestCell]:
         return [step.test for step in self.steps if step.kind == "test"]
+
+    def answer(self, grade_id: str) -> Answer | None:
+        return next((a for a in self.answers if a.grade_id == grade_id), None)
 
     @property
     def extra_files(self) -> list[Path]:
@@ -73,28 +124,62 @@ class AssignmentSpec:
         return sorted(p for p in self.source_dir.iterdir() if p.is_file() and p.name != notebook)
 
 
-def read_spec(source_dir: Path, name: str) -> AssignmentSpec:
-    steps, answer_names, setup_names = [], [], []
-    for cell in notebook.read(source_dir / f"{name}.ipynb"):
+def read_spec(source_dir: Path, name: str, path: Path | None = None) -> AssignmentSpec:
+    """The spec of the source notebook `path` (default: source_dir/name.ipynb)."""
+    cells = notebook.read(path or source_dir / f"{name}.ipynb")
+    last_test = max((i for i, c in enumerate(cells) if is_test(c)), default=-1)
+    steps, answers, setup_names, imports, reference = [], [], [], [], []
+    for index, cell in enumerate(cells[: last_test + 1]):
         meta = cell.nbgrader
-        if cell.cell_type != "code" or not meta:
+        if cell.cell_type != "code":
             continue
-        grade_id = meta["grade_id"]
+        source = plain_python(cell.source) if not meta.get("grade") else cell.source
+        if not meta:
+            tree = parse(source)
+            found = [n for n in (tree.body if tree else []) if isinstance(n, ast.Import | ast.ImportFrom)]
+            imports += [ast.unparse(n) for n in found]
+            reference.append((f"cell {index}", source))
+            continue
+        grade_id = meta.get("grade_id", f"cell {index}")
         if meta.get("solution"):
             steps.append(Step("answer", grade_id))
-            answer_names += defined_names(cell.source)
+            answers.append(read_answer(grade_id, source))
+            reference.append((grade_id, source))
         elif meta.get("grade"):
-            test = TestCell(grade_id, float(meta.get("points", 0)), split_hidden(cell.source))
+            tree = parse(cell.source)
+            reads = read_names(tree) if tree else []
+            before = answers[-1].grade_id if answers else ""
+            test = TestCell(
+                grade_id,
+                float(meta.get("points", 0) or 0),
+                split_hidden(cell.source),
+                cell.source,
+                hidden_lines(cell.source),
+                tuple(reads),
+                tested_answer(reads, answers, before),
+            )
             steps.append(Step("test", grade_id, test=test))
         elif meta.get("locked"):
-            steps.append(Step("setup", grade_id, source=cell.source))
-            setup_names += defined_names(cell.source) + imported_names(cell.source)
-    return AssignmentSpec(name, source_dir, tuple(steps), tuple(answer_names), tuple(setup_names))
+            steps.append(Step("setup", grade_id, source=source))
+            tree = parse(source)
+            setup_names += (top_level_names(tree) + imported_names(tree)) if tree else []
+            reference.append((grade_id, source))
+    answer_names = tuple(n for a in answers for n in a.names)
+    spec = AssignmentSpec(
+        name,
+        source_dir,
+        tuple(steps),
+        answer_names,
+        tuple(setup_names),
+        tuple(answers),
+        "\n".join(imports),
+        tuple(reference),
+    )
+    judged = [
+        replace(s, test=replace(s.test, unverifiable=static_reasons(s.test, spec))) if s.test else s for s in steps
+    ]
+    return replace(spec, steps=tuple(judged))
 
 
-def imported_names(source: str) -> list[str]:
-    names = []
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            names += [(alias.asname or alias.name).split(".")[0] for alias in node.names]
-    return names
+def is_test(cell) -> bool:
+    return cell.cell_type == "code" and bool(cell.nbgrader.get("grade")) and not cell.nbgrader.get("solution")

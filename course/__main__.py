@@ -6,7 +6,7 @@ from pathlib import Path
 
 from course import paths, sample_class
 from course.build import build
-from course.check import check_notebook
+from course.check import check_notebook, verifiability_lines
 from course.nbgrader_cli import run_nbgrader
 
 
@@ -32,6 +32,8 @@ def run_check(args) -> int:
         for problem in problems:
             print(problem)
         print(f"{assignment}: {len(problems)} problem(s)")
+        if not problems:
+            print("\n".join(verifiability_lines(paths.source_notebook(assignment))))
         failed = failed or bool(problems)
     return 1 if failed else 0
 
@@ -61,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, run, help_text in [
         ("build", run_build, "regenerate release/ from source/ with nbgrader generate_assignment"),
-        ("check", run_check, "lint the source notebooks, then run them and report stderr and errors"),
+        (
+            "check",
+            run_check,
+            "lint the source notebooks, run them, report stderr and errors, then which test cells are verifiable",
+        ),
         ("demo", run_demo, "grade the sample class with nbgrader autograde (for comparison with the autograder)"),
     ]:
         command = commands.add_parser(name, help=help_text)

@@ -163,3 +163,22 @@ def check_notebook(path: Path, run: bool = True) -> list[Problem]:
     if run and not problems:
         problems = run_problems(path, nb)
     return problems
+
+
+def verifiability(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """Each test cell's grade id and what keeps it from being judged independently (empty: nothing).
+
+    The autograder's independent verdict (autograder.verdict) runs a test cell outside the student's
+    process; the constructs listed are those that need the student's own process instead.
+    """
+    from autograder.spec import read_spec  # the autograder is needed only for this report
+
+    spec = read_spec(path.parent, path.stem, path)
+    return [(test.grade_id, test.unverifiable) for test in spec.tests]
+
+
+def verifiability_lines(path: Path) -> list[str]:
+    return [
+        f"{path}: {grade_id}: " + (f"not verifiable independently: {'; '.join(reasons)}" if reasons else "verifiable")
+        for grade_id, reasons in verifiability(path)
+    ]

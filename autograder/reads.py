@@ -1,0 +1,69 @@
+"""What a cell of code reads and binds, from its syntax alone."""
+
+import ast
+
+
+def bound_names(tree: ast.AST) -> set[str]:
+    """Every name the code binds anywhere (assignments, loops, imports, defs, arguments, `as`)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names
+
+
+def first_position(tree: ast.AST, name: str, stores: bool) -> tuple[int, int] | None:
+    positions = [
+        (node.lineno, node.col_offset)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store) == stores
+    ]
+    return min(positions) if positions else None
+
+
+def read_names(tree: ast.AST) -> list[str]:
+    """Names the code reads that it does not bind before (the names it needs from outside).
+
+    A name that is only assigned (not an argument, a loop variable of a comprehension, an import or
+    a definition) and is read before its first assignment (`x = f(x)`) is read from outside too.
+    """
+    loaded = dict.fromkeys(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    bound = bound_names(tree)
+    local = bound - {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    for comprehension in (n for n in ast.walk(tree) if isinstance(n, ast.comprehension)):
+        local |= {n.id for n in ast.walk(comprehension.target) if isinstance(n, ast.Name)}
+    reads = []
+    for name in loaded:
+        if name in local:
+            continue
+        if name not in bound or first_position(tree, name, False) < first_position(tree, name, True):
+            reads.append(name)
+    return reads
+
+
+def top_level_names(tree: ast.Module) -> list[str]:
+    """Names a cell binds at top level: its functions, classes and assignments."""
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return names
+
+
+def imported_names(tree: ast.Module) -> list[str]:
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names += [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+    return names
