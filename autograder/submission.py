@@ -7,6 +7,7 @@ The flags tell a person what to look at.
 import ast
 import functools
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,19 @@ SUSPICIOUS_CALLS = {"setattr", "delattr", "exec", "eval", "__import__", "open", 
 SUSPICIOUS_CALLS |= {"os._exit", "os.system", "os.setsid", "os.remove", "os.unlink", "shutil.rmtree"}
 
 
+# control characters (but newline and tab), DEL, C1 controls, and the invisible marks that reorder
+# or hide text: what could move a terminal's cursor, change its state or disguise a line
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def terminal_safe(text: str, limit: int = 2000) -> str:
+    """Text from a submission as it may be shown in a terminal or a log: at most `limit` characters,
+    each control or invisible character written as an escape (so ESC [ 2 J prints and does nothing)."""
+    if len(text) > limit:
+        text = text[: max(limit - 3, 0)] + "..."
+    return UNSAFE.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
 @dataclass
 class Submission:
     student: str
@@ -33,9 +47,10 @@ class Submission:
 
 def find_notebook(folder: Path, assignment: str, flags: list[str]) -> Path | None:
     expected = folder / f"{assignment}.ipynb"
-    if expected.is_file():
+    # a link or a special file is refused when it is read, with a message that says so
+    if expected.is_symlink() or (expected.exists() and not expected.is_dir()):
         return expected
-    others = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    others = sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.is_symlink())
     if others:
         flags.append(f"the notebook was renamed: graded {others[0].name} instead of {expected.name}")
         return others[0]
@@ -45,13 +60,15 @@ def find_notebook(folder: Path, assignment: str, flags: list[str]) -> Path | Non
 def parse_notebook(path: Path) -> tuple[list[Cell] | None, str]:
     """The notebook's cells, or a sentence saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return None, f"{path.name} cannot be read: {error}"
-    if not text.strip():
+        data = notebook.read_submitted(path)
+    except notebook.Refused as error:
+        return None, f"refused: {error}"
+    except OSError as error:
+        return None, f"{path.name} cannot be read: {error.strerror or error}"
+    if not data.strip():
         return None, f"{path.name} is empty"
     try:
-        return notebook.parse(text), ""
+        return notebook.parse(data), ""
     except json.JSONDecodeError as error:
         return None, f"{path.name} is not valid JSON (line {error.lineno}: {error.msg})"
     except notebook.NotebookError as error:
