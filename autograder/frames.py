@@ -33,9 +33,13 @@ class FrameTimeout(TimeoutError):
     """The whole frame did not arrive in time."""
 
 
-def write_frame(stream, message: dict) -> None:
+def encode(message: dict) -> bytes:
     body = json.dumps(message).encode()
-    stream.write(HEADER.pack(len(body)) + body)
+    return HEADER.pack(len(body)) + body
+
+
+def write_frame(stream, message: dict) -> None:
+    stream.write(encode(message))
     stream.flush()
 
 

@@ -39,13 +39,10 @@ class Refused(OSError):
     """A submitted file that is not read at all: a link, a special file, or too large."""
 
 
-def read_submitted(path: Path, limit: int = MAX_BYTES) -> bytes:
-    """The bytes of a regular file, opened without following a link in its folder or its own name.
-
-    A link could point at a classmate's notebook (graded as if it were this student's) or at a
-    FIFO or device (hanging the grader), so neither is followed; nothing but a regular file of at
-    most `limit` bytes is read. Raises Refused, or OSError if it cannot be opened.
-    """
+def open_submitted(path: Path) -> int:
+    """A file descriptor of a regular file, opened without following a link in its folder or its own
+    name: a link could point at a classmate's notebook (graded as if it were this student's) or at a
+    FIFO or a device (hanging the grader). Raises Refused, or OSError if it cannot be opened."""
     try:
         folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as error:
@@ -54,20 +51,22 @@ def read_submitted(path: Path, limit: int = MAX_BYTES) -> bytes:
         raise
     try:
         flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
-        try:
-            fd = os.open(path.name, flags, dir_fd=folder)
-        except OSError as error:
-            if os.path.islink(path):
-                raise Refused(f"{path.name} is a symbolic link, which is not followed") from error
-            raise
+        fd = os.open(path.name, flags, dir_fd=folder)
+    except OSError as error:
+        if os.path.islink(path):
+            raise Refused(f"{path.name} is a symbolic link, which is not followed") from error
+        raise
     finally:
         os.close(folder)
-    with os.fdopen(fd, "rb") as stream:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise Refused(f"{path.name} is not a regular file")
-        if info.st_size > limit:
-            raise Refused(f"{path.name} has {info.st_size} bytes, more than the limit of {limit}")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise Refused(f"{path.name} is not a regular file")
+    return fd
+
+
+def read_submitted(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a submitted regular file (see open_submitted) of at most `limit` bytes."""
+    with os.fdopen(open_submitted(path), "rb") as stream:
         data = stream.read(limit + 1)
     if len(data) > limit:
         raise Refused(f"{path.name} has more than the limit of {limit} bytes")

@@ -259,7 +259,9 @@ class BoundedRepr(reprlib.Repr):
         return f"<{type_name(value)[:60]} object>"  # never run a __repr__ written by someone else
 
 
-BOUNDED = BoundedRepr(maxlevel=4, maxtuple=8, maxlist=8, maxdict=6, maxset=6, maxstring=80, maxlong=60, maxother=160)
+BOUNDED = BoundedRepr()
+BOUNDED.maxlevel, BOUNDED.maxtuple, BOUNDED.maxlist, BOUNDED.maxdict, BOUNDED.maxset = 4, 8, 8, 6, 6
+BOUNDED.maxstring, BOUNDED.maxlong, BOUNDED.maxother = 80, 60, 160
 
 
 def describe(value, limit: int = 200) -> str:
