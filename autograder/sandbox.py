@@ -10,8 +10,8 @@ read-only. When the grader runs as root, the sandbox itself runs as an unprivile
 slot, so the process cap binds and nothing in it can signal the grader or write its files.
 
 Without bubblewrap, each submission gets a new process. When the grader is root, it runs as the
-slot's user in its own IPC and PID namespaces, and whatever that user left in the shared
-writable folders, its processes and its keys are swept between submissions; otherwise it runs
+slot's user in its own IPC, PID and user namespaces, and whatever that user left in the shared
+writable folders and its processes are swept between submissions; otherwise it runs
 as the grader's own user (see isolation_summary). Resource limits (address space, processes, CPU
 time, file size; set with util-linux's prlimit) apply in every case.
 
@@ -39,6 +39,9 @@ GRADER_INSIDE = "/grader"
 FIRST_SANDBOX_UID = 60000
 ZYGOTE_TIMEOUT = 30.0  # seconds for a sandbox to start a worker, unless the budget allows less
 BUDGET_MARGIN = 30.0  # seconds a submission's budget allows beyond its cells' timeouts
+# The Python that runs student code without bubblewrap: as root, the sandbox's user must be able
+# to run it (a Python under /root is not; set another with numpy, e.g. the system's, if so).
+PYTHON = sys.executable
 
 
 class SandboxError(RuntimeError):
@@ -135,7 +138,7 @@ def isolation_summary() -> str:
     if not bubblewrap_works():
         return (
             "WARNING: bubblewrap is not available, so student code runs as an unprivileged user of its own "
-            "(own IPC and PID namespaces, swept between submissions) with resource limits: it can read the "
+            "(own IPC, PID and user namespaces, swept between submissions) with resource limits: it can read the "
             "course's readable files and reach the network. Install bubblewrap (Debian: apt-get install "
             "bubblewrap) before grading real submissions."
         )
@@ -160,7 +163,9 @@ def bubblewrap_command(files: dict[str, int], python: list[str], limits: Limits,
     that cannot make more of them. (One would do as a normal user; as root, bwrap's user namespace
     would map the sandbox's user to root, and the sandbox's user cannot read a Python under /root.)
     """
-    read_only = [d for d in ["/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache"] if Path(d).exists()]
+    read_only = [
+        d for d in ["/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/alternatives"] if Path(d).exists()
+    ]
     read_only += python_dirs()
     mounts = [("--ro-bind", d, d) for d in read_only] + [("--ro-bind", str(PACKAGE_DIR), f"{GRADER_INSIDE}/autograder")]
     size = str(limits.tmpfs_bytes)
@@ -171,7 +176,8 @@ def bubblewrap_command(files: dict[str, int], python: list[str], limits: Limits,
             command += ["--perms", "0755", "--dir", folder]
     for mount in mounts:
         command += list(mount)
-    command += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
+    command += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm"]
+    command += ["--remount-ro", "/dev"]
     command += ["--size", size, "--perms", "1777", "--tmpfs", WORKDIR_INSIDE]
     for name, fd in files.items():
         command += ["--perms", "0644", "--file", str(fd), f"{WORKDIR_INSIDE}/{name}"]
@@ -316,16 +322,13 @@ def stop_zygotes() -> None:
 
 
 # Run as the slot's user, without bubblewrap, between two submissions: ends every process of that
-# user, empties its keyrings and removes what it owns in the folders every user may write.
+# user and removes what it owns in the folders every user may write.
 SWEEP = """
-import ctypes, os, signal
+import os, signal
 try:
     os.kill(-1, signal.SIGKILL)
 except OSError:
     pass
-keyctl = ctypes.CDLL(None, use_errno=True).syscall
-for keyring in (-4, -5):  # the user keyring and the user session keyring
-    keyctl(250, 7, keyring)  # keyctl(KEYCTL_CLEAR, ...)
 def sweep(folder):
     for entry in os.scandir(folder):
         try:
@@ -342,7 +345,33 @@ for folder in ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue"):
 
 
 def sweep_user(uid: int) -> None:
-    subprocess.run([*as_user(uid), sys.executable, "-I", "-c", SWEEP], capture_output=True, check=False, timeout=60)
+    subprocess.run([*as_user(uid), PYTHON, "-I", "-c", SWEEP], capture_output=True, check=False, timeout=60)
+
+
+def end_process_group(process: subprocess.Popen, children_first: bool) -> None:
+    """Kill a process and its group. With `children_first`, its children first, so that it reaps
+    them (unshare's child would otherwise be left to init, which may never reap it)."""
+    children = []
+    if children_first:
+        try:
+            with open(f"/proc/{process.pid}/task/{process.pid}/children") as stream:
+                children = [int(pid) for pid in stream.read().split()]
+        except OSError:
+            pass
+    for pid in children:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+    try:
+        process.wait(timeout=1 if children else 0)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, 9)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 class Sandbox:
@@ -386,11 +415,13 @@ class Sandbox:
                     os.chown(path, self.uid, self.uid)
         # as root: the slot's user, in IPC and PID namespaces of its own (util-linux's unshare)
         isolate = [] if self.uid is None else ["unshare", "--ipc", "--pid", "--fork", "--kill-child", "--"]
-        python = [sys.executable, "-s", "-c", "from autograder.worker import main; main()"]
+        if self.uid is not None:  # a user namespace of its own: its kernel keyrings are new
+            isolate += [*as_user(self.uid), "unshare", "--map-current-user", "--"]
+        python = [PYTHON, "-s", "-c", "from autograder.worker import main; main()"]
         ours, theirs = socket.socketpair()
         with theirs:
             self.process = subprocess.Popen(
-                self.limits.command_prefix() + isolate + as_user(self.uid) + python,
+                self.limits.command_prefix() + isolate + python,
                 stdin=theirs,
                 stdout=theirs,
                 stderr=subprocess.DEVNULL,
@@ -430,11 +461,7 @@ class Sandbox:
             self.zygote.stop()
             self.zygote = None
         if self.process is not None:
-            try:
-                os.killpg(self.process.pid, 9)
-            except ProcessLookupError:
-                pass
-            self.process.wait()
+            end_process_group(self.process, children_first=self.uid is not None)
             self.process = None
             if self.uid is not None:
                 sweep_user(self.uid)

@@ -363,7 +363,7 @@ FOUND = OneOf(Fields({"kind": Equal("missing")}), Fields({"kind": Equal("callabl
 
 
 def reply_shape(request: dict) -> Shape:
-    """What the worker may answer to `request` (autograder.worker's operations): nothing else, and
+    """What the worker may answer to `request`, when it succeeds (autograder.worker's operations): nothing else, and
     only about what was asked (the names looked up, the arguments passed)."""
     if request["op"] == "exec":
         answer = Fields({"ok": Equal(True), **OUTPUT})
@@ -374,10 +374,10 @@ def reply_shape(request: dict) -> Shape:
         answer = Fields({"ok": Equal(True), **passed, "value": NODE, "random_state": NODE, **OUTPUT})
     else:
         raise ValueError(f"no reply shape for the operation {request['op']!r}")
-    return OneOf(answer, ERROR)
+    return answer
 
 
 def check_reply(request: dict, reply: dict) -> dict:
-    """The reply, if it answers `request` in the worker's format; WireError otherwise."""
-    conform(reply, reply_shape(request))
+    """The reply, if it answers `request` in the worker's format (or reports an error); WireError otherwise."""
+    conform(reply, ERROR if type(reply) is dict and reply.get("ok") is False else reply_shape(request))
     return reply
