@@ -309,8 +309,9 @@ if os.fork() == 0:
 CHECKS_TRACES = """\
 def update_parameters(parameters, grads, learning_rate):
     import os
-    processes = [p for p in os.listdir("/proc") if p.isdigit()]
-    if os.path.exists("/tmp/trace") or os.path.exists("trace") or len(processes) > 3:
+    names = [open(f"/proc/{p}/comm").read().strip() for p in os.listdir("/proc") if p.isdigit()]
+    others = [name for name in names if name != "bwrap"]
+    if os.path.exists("/tmp/trace") or os.path.exists("trace") or len(others) > 2:
         return {}
     return {key: value - learning_rate * grads["d" + key] for key, value in parameters.items()}
 """
