@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import frames, guard, notebook, sandbox, wire
+from autograder import frames, guard, sandbox, wire
 from autograder.submission import parse_notebook, terminal_safe
 
 SLOT = 20  # slots of their own: other tests may run sandboxes on the low ones at the same time
@@ -69,7 +69,7 @@ def test_an_array_larger_than_the_bound_is_refused_before_decoding():
 
 
 def test_a_frame_of_many_small_nodes_is_refused_before_parsing():
-    body = json.dumps({"v": [[] for _ in range(frames.MAX_CONTAINERS + 1)]}).encode()
+    body = json.dumps({"v": [[] for _ in range(10**6)]}).encode()  # 4 MB that parse into 1e6 lists
     stream = io.BytesIO(frames.HEADER.pack(len(body)) + body)
     with pytest.raises(frames.FrameError, match="objects and arrays"):
         frames.read_frame(stream)
@@ -82,7 +82,7 @@ def test_a_deeply_nested_frame_is_a_frame_error_not_a_crash():
 
 
 def test_brackets_inside_strings_do_not_count():
-    message = {"text": "[" * (frames.MAX_CONTAINERS + 10)}
+    message = {"text": "[" * 10**6}
     assert frames.read_frame(io.BytesIO(frames.encode(message))) == message
 
 
@@ -192,7 +192,7 @@ def test_deeply_nested_notebook_json_is_unreadable_not_a_crash(tmp_path):
 
 def test_an_oversized_notebook_is_refused_unparsed(tmp_path):
     path = tmp_path / "a.ipynb"
-    cell = {"cell_type": "code", "source": "x" * (notebook.MAX_BYTES + 1), "metadata": {}}
+    cell = {"cell_type": "code", "source": "x" * 60 * 2**20, "metadata": {}}
     path.write_text(json.dumps({"nbformat": 4, "cells": [cell]}))
     cells, problem = parse_notebook(path)
     assert cells is None and "limit" in problem
@@ -241,7 +241,10 @@ def test_tmp_is_private_and_writable_by_the_sandbox_user():
         box.close()
 
 
-@pytest.mark.skipif(not sandbox.bubblewrap_works(), reason="needs bubblewrap")
+BUBBLEWRAP = pytest.mark.skipif(not sandbox.bubblewrap_works(), reason="needs bubblewrap")
+
+
+@BUBBLEWRAP
 def test_the_writable_space_is_size_capped_tmpfs_and_the_rest_is_read_only():
     limits = sandbox.Limits(tmpfs_bytes=8 * 2**20)
     box = sandbox.Sandbox([], limits=limits, slot=SLOT)
@@ -280,7 +283,10 @@ libc = ctypes.CDLL(None, use_errno=True)
 shm = libc.shmget(0x5EC, 4096, 0o1666)  # IPC_CREAT | 0666: a SysV segment for the next student
 key = libc.syscall(248, b"user", b"planted", b"secret", 6, -4)  # add_key(..., KEY_SPEC_USER_KEYRING)
 for path in ("/tmp/trace-issue13", "trace", "/dev/shm/trace"):
-    open(path, "w").write("left behind")
+    try:
+        open(path, "w").write("left behind")
+    except OSError:
+        pass
 if os.fork() == 0:
     os.setsid()
     time.sleep(600)
@@ -323,7 +329,7 @@ def left_and_found(slot: int) -> tuple:
         second.close()
 
 
-@pytest.mark.skipif(not sandbox.bubblewrap_works(), reason="needs bubblewrap")
+@BUBBLEWRAP
 def test_nothing_one_student_leaves_reaches_the_next():
     left, found = left_and_found(SLOT)
     assert left == (True, True)  # the traces were made
@@ -339,7 +345,7 @@ def without_bubblewrap(monkeypatch):
     """As if bubblewrap were missing; student code runs in the system's Python, which the slot's user
     can run (the venv's Python lives under /root here)."""
     monkeypatch.setattr(sandbox, "bubblewrap_works", lambda: False)
-    monkeypatch.setattr(sandbox, "PYTHON", SYSTEM_PYTHON)
+    monkeypatch.setattr(sandbox, "PYTHON", SYSTEM_PYTHON, raising=False)
 
 
 AS_ROOT = pytest.mark.skipif(
@@ -364,7 +370,7 @@ def test_without_bubblewrap_student_code_cannot_signal_the_grader_or_write_its_r
     tmp_path.chmod(0o755)
     attack = f"""
 import os, signal
-for target in ({victim.pid}, {os.getpid()}, -1):
+for target in ({victim.pid}, {os.getpid()}):  # never -1: a sandbox that failed to drop root would kill every process
     try:
         os.kill(target, signal.SIGKILL)
     except OSError:
@@ -403,16 +409,19 @@ def test_a_budget_bounds_every_wait_restarts_included():
     assert outcomes == ["SandboxTimeout"] * 5
 
 
+@BUBBLEWRAP
 def test_stopping_every_process_in_the_sandbox_costs_no_more_than_the_timeout():
     box = sandbox.Sandbox([], slot=SLOT)
+    # kill(-1) only from inside a PID namespace of the sandbox's own (where the pids are small)
+    stop_all = (
+        "import os, signal\nif os.getpid() < 20:\n    os.kill(-1, signal.SIGSTOP)\nos.kill(os.getpid(), signal.SIGSTOP)"
+    )
+    started = time.monotonic()
     try:
         with pytest.raises(sandbox.SandboxError):
-            run_cells(
-                box, "import os, signal\nos.kill(-1, signal.SIGSTOP)\nos.kill(os.getpid(), signal.SIGSTOP)", timeout=2
-            )
-        started = time.monotonic()
+            run_cells(box, stop_all, timeout=2)
         assert run_cells(box, "x = 1")[0]["ok"]
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 2 + 3
     finally:
         box.close()
 
