@@ -52,7 +52,9 @@ def find_notebook(folder: Path, assignment: str, flags: list[str]) -> Path | Non
         return expected
     others = sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.is_symlink())
     if others:
-        flags.append(f"the notebook was renamed: graded {others[0].name} instead of {expected.name}")
+        flags.append(
+            f"the notebook was renamed: graded {terminal_safe(others[0].name, 100)} instead of {expected.name}"
+        )
         return others[0]
     return None
 
@@ -75,14 +77,20 @@ def parse_notebook(path: Path) -> tuple[list[Cell] | None, str]:
         return None, f"{path.name} is not a Jupyter notebook: it {error}"
 
 
+def grade_id_of(cell: Cell) -> str | None:
+    """The cell's grade id; one that is not a string (a list would break counting) as its bounded repr."""
+    value = cell.nbgrader.get("grade_id")
+    return value if value is None or type(value) is str else repr(value)[:100]
+
+
 def cell_flags(submitted: list[Cell], released: list[Cell]) -> list[str]:
     """Differences in the cells nbgrader manages: deleted, duplicated, edited, reordered, re-typed."""
     flags = []
     released_by_id = {c.nbgrader["grade_id"]: c for c in released if c.nbgrader}
-    submitted_ids = [c.nbgrader.get("grade_id") for c in submitted if c.nbgrader]
+    submitted_ids = [grade_id_of(c) for c in submitted if c.nbgrader]
     counts = Counter(submitted_ids)
     for grade_id, original in released_by_id.items():
-        copies = [c for c in submitted if c.nbgrader.get("grade_id") == grade_id]
+        copies = [c for c in submitted if grade_id_of(c) == grade_id]
         if not copies:
             flags.append(f"deleted the cell {grade_id}")
             continue
@@ -177,17 +185,17 @@ def read_submission(folder: Path, student: str, spec: AssignmentSpec, released: 
     numbers = visible_numbers(spec)
     anchor = ""
     for cell in cells:
-        meta = cell.nbgrader
+        meta, grade_id = cell.nbgrader, grade_id_of(cell)
         if cell.cell_type != "code":
             continue
-        if meta.get("grade_id") in answer_ids and meta.get("solution"):
-            submission.answers.setdefault(meta["grade_id"], []).append(cell.source)
+        if grade_id in answer_ids and meta.get("solution"):
+            submission.answers.setdefault(grade_id, []).append(cell.source)
         elif not meta and cell.id not in released_ids:
             submission.added.setdefault(anchor, []).append(cell.source)
         else:
-            anchor = meta.get("grade_id", anchor)
+            anchor = grade_id or anchor
             continue
-        anchor = meta.get("grade_id", anchor)
+        anchor = grade_id or anchor
         flags += code_flags(cell.source, spec, numbers)
     submission.flags = list(dict.fromkeys(flags))
     extra = [p for p in folder.iterdir() if p != path and p.name != ".ipynb_checkpoints"]
@@ -197,4 +205,5 @@ def read_submission(folder: Path, student: str, spec: AssignmentSpec, released: 
             continue
         if item.suffix in SHADOWING_SUFFIXES or (item / "__init__.py").exists():
             submission.flags.append(f"added {item.name}, which could shadow a module (not used in grading)")
+    submission.flags = [terminal_safe(flag, 300) for flag in submission.flags]  # names and values are the student's
     return submission

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import frames, guard, sandbox, wire
-from autograder.submission import parse_notebook, terminal_safe
+from autograder import frames, guard, notebook, sandbox, wire
+from autograder.spec import read_spec
+from autograder.submission import parse_notebook, read_submission, terminal_safe
 
 SLOT = 20  # slots of their own: other tests may run sandboxes on the low ones at the same time
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,6 +197,24 @@ def test_an_oversized_notebook_is_refused_unparsed(tmp_path):
     path.write_text(json.dumps({"nbformat": 4, "cells": [cell]}))
     cells, problem = parse_notebook(path)
     assert cells is None and "limit" in problem
+
+
+def test_flags_from_a_hostile_notebook_are_bounded_and_terminal_safe(tmp_path):
+    release = ROOT / "release" / "fc_net" / "fc_net.ipynb"
+    data = json.loads(release.read_text())
+    graded = next(c for c in data["cells"] if c["metadata"].get("nbgrader", {}).get("grade"))
+    graded["metadata"]["nbgrader"]["points"] = "\x1b]0;owned\x07" + "9" * 10**6
+    data["cells"].append({**graded, "id": "mine", "metadata": {"nbgrader": {"grade_id": ["not", "a", "string"]}}})
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    (folder / "fc_net.ipynb").write_text(json.dumps(data))
+    (folder / "\x1b[2Jnumpy.py").write_text("")
+    spec = read_spec(ROOT / "source" / "fc_net", "fc_net")
+    submission = read_submission(folder, "student", spec, notebook.read(release))
+    assert submission.status == "ok"
+    assert any("changed the points" in flag for flag in submission.flags)
+    assert any("unknown grade id" in flag for flag in submission.flags)
+    assert all(len(flag) <= 400 and "\x1b" not in flag and "\x07" not in flag for flag in submission.flags)
 
 
 def test_submission_text_is_made_safe_for_a_terminal():
