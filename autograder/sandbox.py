@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import frames
-from autograder.notebook import open_submitted
+from autograder.notebook import Refused, open_submitted
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 WORKDIR_INSIDE = "/submission"
@@ -440,6 +440,9 @@ class Sandbox:
             self.channel.settimeout(max(deadline - time.monotonic(), 0.001))
             self.channel.sendall(frames.encode(message))
             return frames.read_frame_by(self.channel.fileno(), deadline)
+        except Refused as error:
+            self.stop()
+            raise SandboxDied(f"a file could not be put in the sandbox: {error}") from error
         except (frames.FrameTimeout, TimeoutError):
             self.stop()
             raise SandboxTimeout(f"your code did not finish within {timeout:.0f} s") from None

@@ -251,6 +251,16 @@ def value_of(box: sandbox.Sandbox, name: str):
     return wire.decode(found["value"])
 
 
+def test_a_link_among_the_files_for_the_working_copy_is_refused(tmp_path):
+    (tmp_path / "helper.py").symlink_to(ROOT / "source" / "fc_net" / "fc_net.ipynb")
+    box = sandbox.Sandbox([tmp_path / "helper.py"], slot=SLOT)
+    try:
+        with pytest.raises(sandbox.SandboxDied, match="symbolic link"):
+            run_cells(box, "x = 1")
+    finally:
+        box.close()
+
+
 def test_tmp_is_private_and_writable_by_the_sandbox_user():
     box = sandbox.Sandbox([], slot=SLOT)
     try:
@@ -301,7 +311,7 @@ import ctypes, os, time
 libc = ctypes.CDLL(None, use_errno=True)
 shm = libc.shmget(0x5EC, 4096, 0o1666)  # IPC_CREAT | 0666: a SysV segment for the next student
 key = libc.syscall(248, b"user", b"planted", b"secret", 6, -4)  # add_key(..., KEY_SPEC_USER_KEYRING)
-for path in ("/tmp/trace-issue13", "trace", "/dev/shm/trace"):
+for path in ("/tmp/trace-issue13", "trace", "/dev/shm/trace-issue13"):
     try:
         open(path, "w").write("left behind")
     except OSError:
@@ -329,7 +339,7 @@ def mine(pid):  # a Python process of this user, besides this one and the one th
 found = {
     "shm": libc.shmget(0x5EC, 0, 0) >= 0,
     "key": libc.syscall(250, 11, -4, keys, 64) > 0,  # keyctl(KEYCTL_READ, @u): the ids of its keys
-    "files": [p for p in ("/tmp/trace-issue13", "trace", "/dev/shm/trace") if os.path.exists(p)],
+    "files": [p for p in ("/tmp/trace-issue13", "trace", "/dev/shm/trace-issue13") if os.path.exists(p)],
     "sleepers": [p for p in os.listdir("/proc") if p.isdigit() and mine(p)],
 }
 """
