@@ -18,6 +18,7 @@ import time
 
 MAX_FRAME = 16 * 2**20  # honest results are kilobytes; this bounds what one reply can cost the grader
 MAX_CONTAINERS = 200_000  # JSON objects and arrays in one frame
+MAX_VALUES = 1_000_000  # values of any kind in one frame (each costs the grader tens of bytes or more)
 HEADER = struct.Struct("!Q")
 MAX_DEPTH = 200  # the values in it are bounded more tightly by autograder.wire
 JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -43,12 +44,15 @@ def write_frame(stream, message: dict) -> None:
     stream.flush()
 
 
-def bounded_json(body: bytes, max_bytes: int, max_containers: int, max_depth: int):
-    """Parse JSON text only if its size, its number of objects and arrays, and its nesting are
-    within the bounds: each is checked before the parser builds anything."""
+def bounded_json(body: bytes, max_bytes: int, max_containers: int, max_values: int, max_depth: int):
+    """Parse JSON text only if its size, its number of objects and arrays, its number of values and
+    its nesting are within the bounds: each is checked before the parser builds anything."""
     if len(body) > max_bytes:
         raise FrameError(f"{len(body)} bytes, over the limit of {max_bytes}")
-    brackets = JSON_STRING.sub(b"", body).translate(None, NOT_BRACKETS)  # brackets inside strings do not count
+    bare = JSON_STRING.sub(b'""', body)  # what is inside strings does not count
+    if bare.count(b",") + bare.count(b":") > max_values:
+        raise FrameError(f"more than {max_values} values")
+    brackets = bare.translate(None, NOT_BRACKETS)
     if len(brackets) > 2 * max_containers:
         raise FrameError(f"more than {max_containers} objects and arrays")
     depth = 0
@@ -64,7 +68,7 @@ def bounded_json(body: bytes, max_bytes: int, max_containers: int, max_depth: in
 
 def parse(body: bytes) -> dict:
     """The message a frame's body holds, within the bounds above."""
-    message = bounded_json(body, MAX_FRAME, MAX_CONTAINERS, MAX_DEPTH)
+    message = bounded_json(body, MAX_FRAME, MAX_CONTAINERS, MAX_VALUES, MAX_DEPTH)
     if type(message) is not dict:
         raise FrameError("a frame must hold an object")
     return message

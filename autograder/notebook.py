@@ -15,6 +15,7 @@ from autograder.frames import FrameError, bounded_json
 CELL_TYPES = {"code", "markdown", "raw"}
 MAX_BYTES = 32 * 2**20  # honest notebooks with their figures are a few megabytes
 MAX_CONTAINERS = 500_000
+MAX_VALUES = 4_000_000  # a line of source or output is one
 MAX_DEPTH = 64  # a notebook nests about 6 deep
 
 
@@ -77,7 +78,7 @@ def parse(text: str | bytes) -> list[Cell]:
     """The cells of a version 4 notebook; json.JSONDecodeError or NotebookError if it is not one."""
     body = text.encode() if type(text) is str else text
     try:
-        data = bounded_json(body, MAX_BYTES, MAX_CONTAINERS, MAX_DEPTH)
+        data = bounded_json(body, MAX_BYTES, MAX_CONTAINERS, MAX_VALUES, MAX_DEPTH)
     except FrameError as error:
         cause = error.__cause__
         if isinstance(cause, json.JSONDecodeError):
