@@ -5,6 +5,7 @@ update_parameters cell, which nothing else depends on, is worth 5)."""
 
 import errno
 import hashlib
+import os
 import socket
 import threading
 from dataclasses import dataclass
@@ -431,3 +432,29 @@ def test_a_failed_gradebook_write_loses_no_other_students_results(tmp_path, monk
     rows = (course_root / "reports" / f"{ASSIGNMENT}.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in rows[1:]] == ["a_first", "b_second"]
     assert Course(course_root).feedback_file("b_second", ASSIGNMENT).exists()
+
+
+def test_links_and_special_files_are_refused_not_followed(tmp_path):
+    course_root = tmp_path / "course"
+    sample_class.create(course_root, [ASSIGNMENT], ("correct",))
+    classmate = course_root / "submitted" / "correct" / ASSIGNMENT / FILE
+    for student in ("links_to_classmate", "a_fifo", "folder_links_to_classmate"):
+        (course_root / "submitted" / student).mkdir(parents=True)
+    (course_root / "submitted" / "links_to_classmate" / ASSIGNMENT).mkdir()
+    (course_root / "submitted" / "links_to_classmate" / ASSIGNMENT / FILE).symlink_to(classmate)
+    (course_root / "submitted" / "a_fifo" / ASSIGNMENT).mkdir()
+    os.mkfifo(course_root / "submitted" / "a_fifo" / ASSIGNMENT / FILE)
+    (course_root / "submitted" / "folder_links_to_classmate" / ASSIGNMENT).symlink_to(classmate.parent)
+    results = grade_class(Course(course_root), ASSIGNMENT, options=Options(timeout=5), workers=1, progress=False)
+    outcome = {r.student: (r.status, r.score) for r in results}
+    assert outcome == {
+        "correct": ("graded", 100),
+        "links_to_classmate": ("unreadable", 0),
+        "a_fifo": ("unreadable", 0),
+        "folder_links_to_classmate": ("unreadable", 0),
+    }
+    messages = {r.student: r.message for r in results}
+    assert (
+        "symbolic link" in messages["links_to_classmate"] and "symbolic link" in messages["folder_links_to_classmate"]
+    )
+    assert "not a regular file" in messages["a_fifo"]
