@@ -138,7 +138,8 @@ def isolation_summary() -> str:
     if not bubblewrap_works():
         return (
             "WARNING: bubblewrap is not available, so student code runs as an unprivileged user of its own "
-            "(own IPC, PID and user namespaces, swept between submissions) with resource limits: it can read the "
+            "(own IPC, PID and user namespaces where the system allows, swept between submissions) with resource "
+            "limits: it can read the "
             "course's readable files and reach the network. Install bubblewrap (Debian: apt-get install "
             "bubblewrap) before grading real submissions."
         )
@@ -348,6 +349,35 @@ def sweep_user(uid: int) -> None:
     subprocess.run([*as_user(uid), PYTHON, "-I", "-c", SWEEP], capture_output=True, check=False, timeout=60)
 
 
+def namespaced(uid: int) -> list[str]:
+    """As root: the slot's user, in IPC, PID and user namespaces of its own (util-linux's unshare)."""
+    return [
+        "unshare",
+        "--ipc",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--",
+        *as_user(uid),
+        "unshare",
+        "--map-current-user",
+        "--",
+    ]
+
+
+@functools.cache
+def namespaces_work(uid: int) -> bool:
+    """Whether unshare may make those namespaces here (a container's seccomp policy may forbid it)."""
+    return subprocess.run([*namespaced(uid), "true"], capture_output=True, check=False).returncode == 0
+
+
+def without_bubblewrap(uid: int | None) -> list[str]:
+    """The command prefix that isolates a worker without bubblewrap, as far as the system allows."""
+    if uid is None:
+        return []
+    return namespaced(uid) if namespaces_work(uid) else as_user(uid)
+
+
 def end_process_group(process: subprocess.Popen, children_first: bool) -> None:
     """Kill a process and its group. With `children_first`, its children first, so that it reaps
     them (unshare's child would otherwise be left to init, which may never reap it)."""
@@ -413,10 +443,7 @@ class Sandbox:
             if self.uid is not None:
                 for path in [self.workdir, *self.workdir.iterdir()]:
                     os.chown(path, self.uid, self.uid)
-        # as root: the slot's user, in IPC and PID namespaces of its own (util-linux's unshare)
-        isolate = [] if self.uid is None else ["unshare", "--ipc", "--pid", "--fork", "--kill-child", "--"]
-        if self.uid is not None:  # a user namespace of its own: its kernel keyrings are new
-            isolate += [*as_user(self.uid), "unshare", "--map-current-user", "--"]
+        isolate = without_bubblewrap(self.uid)
         python = [PYTHON, "-s", "-c", "from autograder.worker import main; main()"]
         ours, theirs = socket.socketpair()
         with theirs:
@@ -464,7 +491,7 @@ class Sandbox:
             self.zygote.stop()
             self.zygote = None
         if self.process is not None:
-            end_process_group(self.process, children_first=self.uid is not None)
+            end_process_group(self.process, children_first=self.uid is not None and namespaces_work(self.uid))
             self.process = None
             if self.uid is not None:
                 sweep_user(self.uid)
