@@ -491,6 +491,23 @@ def test_as_a_normal_user_nothing_planted_reaches_the_next_sandbox():
     assert outcome == {"bwrap": True, "found": []}
 
 
+def test_a_forked_guard_can_call_the_students_code_through_the_sandbox_it_inherits():
+    box = sandbox.Sandbox([], slot=SLOT)
+    try:
+        run_cells(box, "def double(x):\n    return 2 * x")
+
+        def test_part():
+            call = {"op": "call", "name": "double", "args": [wire.encode(np.arange(3.0))], "kwargs": {}}
+            call["random_state"] = wire.encode(np.random.get_state())
+            reply = wire.check_reply(call, box.request(call, 10))
+            return wire.describe(wire.decode(reply["value"]))  # formats student data, within the child's limits
+
+        assert guard.run_limited(test_part, seconds=10) == "array([0. 2. 4.], dtype=float64)"
+        assert run_cells(box, "y = 1")[0]["ok"]  # the parent's channel is still in step
+    finally:
+        box.close()
+
+
 def test_threads_are_not_needed_to_talk_to_a_sandbox():
     box = sandbox.Sandbox([], slot=SLOT)
     try:
