@@ -337,7 +337,7 @@ def test_nothing_of_one_submission_is_left_for_the_next(tmp_path):
 
 
 # Issue 13 causes whose fix lies in the engine (grade.py, batch.py, gradebook.py): these cases fail
-# until the engine's rewrite lands; autograder.wire.check_reply and autograder.sandbox.Budget are
+# until the engine's rewrite lands; autograder.replies.check_reply and autograder.sandbox.Budget are
 # what it needs.
 
 # Rewires the sandbox's worker so that a lookup reply also binds `zip` in the test's namespace, as

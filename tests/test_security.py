@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import frames, guard, notebook, sandbox, wire
+from autograder import frames, guard, notebook, replies, sandbox, wire
 from autograder.spec import read_spec
 from autograder.submission import parse_notebook, read_submission, terminal_safe
 
@@ -120,30 +120,30 @@ OUTPUT = {"stdout": "", "stderr": "", "wrote_stderr": False}
 def test_a_reply_naming_more_than_was_asked_is_refused():
     smuggled = {"relu": {"kind": "callable"}, "expected": {"kind": "value", "value": wire.encode(1.0)}}
     with pytest.raises(wire.WireError, match="answer exactly"):
-        wire.check_reply(LOOKUP, {"ok": True, "names": smuggled, **OUTPUT})
+        replies.check_reply(LOOKUP, {"ok": True, "names": smuggled, **OUTPUT})
 
 
 def test_a_reply_with_extra_fields_or_the_wrong_kind_is_refused():
     with pytest.raises(wire.WireError):
-        wire.check_reply(LOOKUP, {"ok": True, "names": {"relu": {"kind": "callable"}}, "bind": {}, **OUTPUT})
+        replies.check_reply(LOOKUP, {"ok": True, "names": {"relu": {"kind": "callable"}}, "bind": {}, **OUTPUT})
     with pytest.raises(wire.WireError):
-        wire.check_reply(LOOKUP, {"ok": True, "names": {"relu": {"kind": "module"}}, **OUTPUT})
+        replies.check_reply(LOOKUP, {"ok": True, "names": {"relu": {"kind": "module"}}, **OUTPUT})
     call = {"op": "call", "name": "relu", "args": [wire.encode(1.0)], "kwargs": {}}
     with pytest.raises(wire.WireError, match="list of 1 items"):
         reply = {"ok": True, "args": [], "kwargs": {}, "value": wire.encode(0), "random_state": wire.encode(0)}
-        wire.check_reply(call, {**reply, **OUTPUT})
+        replies.check_reply(call, {**reply, **OUTPUT})
 
 
 def test_the_workers_real_replies_pass_the_check():
     box = sandbox.Sandbox([], slot=SLOT)
     try:
         cell = {"op": "exec", "name": "cell", "source": "def relu(x):\n    return x\ny = 2"}
-        wire.check_reply(cell, box.request(cell, 30))
+        replies.check_reply(cell, box.request(cell, 30))
         lookup = {"op": "lookup", "names": ["relu", "y", "z"]}
-        wire.check_reply(lookup, box.request(lookup, 30))
+        replies.check_reply(lookup, box.request(lookup, 30))
         call = {"op": "call", "name": "relu", "args": [wire.encode(np.ones(2))], "kwargs": {"k": wire.encode(1)}}
         call["random_state"] = wire.encode(np.random.get_state())
-        wire.check_reply(call, box.request(call, 30))  # relu takes no k: the error reply is in the format too
+        replies.check_reply(call, box.request(call, 30))  # relu takes no k: the error reply is in the format too
     finally:
         box.close()
 
@@ -499,7 +499,7 @@ def test_a_forked_guard_can_call_the_students_code_through_the_sandbox_it_inheri
         def test_part():
             call = {"op": "call", "name": "double", "args": [wire.encode(np.arange(3.0))], "kwargs": {}}
             call["random_state"] = wire.encode(np.random.get_state())
-            reply = wire.check_reply(call, box.request(call, 10))
+            reply = replies.check_reply(call, box.request(call, 10))
             return wire.describe(wire.decode(reply["value"]))  # formats student data, within the child's limits
 
         assert guard.run_limited(test_part, seconds=10) == "array([0. 2. 4.], dtype=float64)"
