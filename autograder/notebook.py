@@ -5,10 +5,18 @@ seconds, which grading one submission cannot spare.
 """
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.frames import FrameError, bounded_json
+
 CELL_TYPES = {"code", "markdown", "raw"}
+MAX_BYTES = 32 * 2**20  # honest notebooks with their figures are a few megabytes
+MAX_CONTAINERS = 500_000
+MAX_VALUES = 4_000_000  # a line of source or output is one
+MAX_DEPTH = 64  # a notebook nests about 6 deep
 
 
 class NotebookError(ValueError):
@@ -28,9 +36,56 @@ class Cell:
         return meta if type(meta) is dict else {}
 
 
-def parse(text: str) -> list[Cell]:
+class Refused(OSError):
+    """A submitted file that is not read at all: a link, a special file, or too large."""
+
+
+def open_submitted(path: Path) -> int:
+    """A file descriptor of a regular file, opened without following a link in its folder or its own
+    name: a link could point at a classmate's notebook (graded as if it were this student's) or at a
+    FIFO or a device (hanging the grader). Raises Refused, or OSError if it cannot be opened."""
+    try:
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as error:
+        if os.path.islink(path.parent):
+            raise Refused(f"the folder {path.parent.name} is a symbolic link, which is not followed") from error
+        raise
+    try:
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+        fd = os.open(path.name, flags, dir_fd=folder)
+    except OSError as error:
+        if os.path.islink(path):
+            raise Refused(f"{path.name} is a symbolic link, which is not followed") from error
+        raise
+    finally:
+        os.close(folder)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise Refused(f"{path.name} is not a regular file")
+    return fd
+
+
+def read_submitted(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a submitted regular file (see open_submitted) of at most `limit` bytes."""
+    with os.fdopen(open_submitted(path), "rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise Refused(f"{path.name} has more than the limit of {limit} bytes")
+    return data
+
+
+def parse(text: str | bytes) -> list[Cell]:
     """The cells of a version 4 notebook; json.JSONDecodeError or NotebookError if it is not one."""
-    data = json.loads(text)
+    body = text.encode() if type(text) is str else text
+    try:
+        data = bounded_json(body, MAX_BYTES, MAX_CONTAINERS, MAX_VALUES, MAX_DEPTH)
+    except FrameError as error:
+        cause = error.__cause__
+        if isinstance(cause, json.JSONDecodeError):
+            raise cause from None
+        if isinstance(cause, UnicodeDecodeError):
+            raise NotebookError("is not UTF-8 text") from None
+        raise NotebookError(f"is too large for a notebook: {error}") from None
     if type(data) is not dict or type(data.get("cells")) is not list:
         raise NotebookError("has no list of cells")
     if data.get("nbformat") != 4:

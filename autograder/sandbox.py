@@ -1,36 +1,47 @@
 """Running the worker that executes student code: isolated where the system allows, limited always.
 
-Under bubblewrap, each grading process keeps one sandbox alive (a zygote, see Zygote) and forks a
-fresh worker in it for each submission, clearing the sandbox in between; without bubblewrap, each
-submission gets a new process.
+Under bubblewrap, each submission gets a sandbox of its own, started afresh: a zygote (see Zygote)
+that has imported numpy and forks the worker. A restart, too, gets a fresh sandbox. While one
+sandbox works, the next is started for the same slot, so that it is ready when needed. Nothing
+a student leaves (files, processes, IPC objects, keys) outlives the sandbox: it has its own user,
+IPC, PID, network, UTS and mount namespaces, and its writable places (the working copy, /tmp,
+/dev/shm) are size-capped tmpfs mounts that vanish with it; the rest of its file system is
+read-only. When the grader runs as root, the sandbox itself runs as an unprivileged user of its
+slot, so the process cap binds and nothing in it can signal the grader or write its files.
 
-With bubblewrap (Linux), the worker sees a read-only system, the Python installation, this
-package, and its own working copy; it has no network, its own process tree, and a fresh /tmp.
-When the grader runs as root, the worker then drops to an unprivileged user of its own, so that
-the process cap binds and it cannot signal anything outside. Resource limits (address space,
-processes, CPU time, file size; set with util-linux's prlimit) apply in every case.
+Without bubblewrap, each submission gets a new process. When the grader is root, it runs as the
+slot's user in its own IPC, PID and user namespaces, and whatever that user left in the shared
+writable folders and its processes are swept between submissions; otherwise it runs
+as the grader's own user (see isolation_summary). Resource limits (address space, processes, CPU
+time, file size; set with util-linux's prlimit) apply in every case.
+
+Every wait has a deadline, and a Budget bounds the sum of a submission's waits, restarts included.
 """
 
 import atexit
 import functools
 import os
-import queue
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import frames
+from autograder.notebook import Refused, open_submitted
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 WORKDIR_INSIDE = "/submission"
 GRADER_INSIDE = "/grader"
 FIRST_SANDBOX_UID = 60000
-ZYGOTE_TIMEOUT = 30.0  # seconds for the sandbox's zygote to start a worker or clear up
+ZYGOTE_TIMEOUT = 30.0  # seconds for a sandbox to start a worker, unless the budget allows less
+BUDGET_MARGIN = 30.0  # seconds a submission's budget allows beyond its cells' timeouts
+# The Python that runs student code without bubblewrap: as root, the sandbox's user must be able
+# to run it (a Python under /root is not; set another with numpy, e.g. the system's, if so).
+PYTHON = sys.executable
 
 
 class SandboxError(RuntimeError):
@@ -51,6 +62,7 @@ class Limits:
     processes: int = 64
     cpu_seconds: int = 300
     file_bytes: int = 16 * 2**20
+    tmpfs_bytes: int = 64 * 2**20  # each of the working copy, /tmp and /dev/shm, under bubblewrap
 
     def command_prefix(self) -> list[str]:
         """util-linux's prlimit, which sets the limits and then runs the rest of the command."""
@@ -65,13 +77,50 @@ class Limits:
         ]
 
 
+class Budget:
+    """A submission's wall-clock allowance: every wait for its sandbox draws on it, so that no
+    sequence of timeouts and restarts can take longer. Make one per submission, for example
+    `Budget.for_cells(timeout, graded_cells)`, and give it to its Sandbox."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    @classmethod
+    def for_cells(cls, timeout: float, cells: int, margin: float = BUDGET_MARGIN) -> "Budget":
+        return cls(timeout * max(cells, 1) + margin)
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    def allow(self, timeout: float) -> float:
+        """`timeout`, cut to what is left; SandboxTimeout if nothing is."""
+        left = min(timeout, self.remaining())
+        if left <= 0:
+            raise SandboxTimeout(f"the submission used up its time budget of {self.seconds:.0f} s")
+        return left
+
+
+def sandbox_uid(slot: int) -> int | None:
+    """The user a slot's student code runs as: its own, when the grader can switch users (root)."""
+    return FIRST_SANDBOX_UID + slot if os.geteuid() == 0 else None
+
+
+def as_user(uid: int | None) -> list[str]:
+    """A command prefix that runs the rest as `uid`, without capabilities (nothing if uid is None)."""
+    if uid is None:
+        return []
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--"]
+
+
 @functools.cache
 def bubblewrap_works() -> bool:
-    """Whether bubblewrap is installed and can make the namespaces the sandbox needs."""
+    """Whether bubblewrap is installed and can make the namespaces the sandbox needs, as its user."""
     if not shutil.which("bwrap"):
         return False
+    inner = ["bwrap", "--bind", "/", "/", "--unshare-user", "--disable-userns", "--", "true"]
     probe = subprocess.run(
-        ["bwrap", "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--", "true"],
+        ["bwrap", "--ro-bind", "/", "/", "--proc", "/proc", "--unshare-pid", "--", *as_user(sandbox_uid(0)), *inner],
         capture_output=True,
         check=False,
     )
@@ -79,18 +128,26 @@ def bubblewrap_works() -> bool:
 
 
 def isolation_summary() -> str:
+    if not bubblewrap_works() and os.geteuid() != 0:
+        return (
+            "WARNING: bubblewrap is not available and the grader is not root, so student code runs as you "
+            "with resource limits only: it can read and write what you can, signal your processes and "
+            "reach the network. Install bubblewrap (Debian: apt-get install bubblewrap) before grading real "
+            "submissions."
+        )
     if not bubblewrap_works():
         return (
-            "WARNING: bubblewrap is not available, so student code runs with resource limits only: "
-            "it can read the course's files and reach the network. Install bubblewrap (Debian: "
-            "apt-get install bubblewrap) before grading real submissions."
+            "WARNING: bubblewrap is not available, so student code runs as an unprivileged user of its own "
+            "(own IPC, PID and user namespaces where the system allows, swept between submissions) with resource "
+            "limits: it can read the "
+            "course's readable files and reach the network. Install bubblewrap (Debian: apt-get install "
+            "bubblewrap) before grading real submissions."
         )
-    if os.geteuid() != 0:
-        return (
-            "sandbox: bubblewrap (read-only system, private working copy, no network); not root, so the "
-            "process cap counts all of your own processes and student code runs as you inside the sandbox"
-        )
-    return "sandbox: bubblewrap (read-only system, private working copy, no network, own user per worker)"
+    user = "as you (in its own user namespace)" if os.geteuid() != 0 else "as an unprivileged user of its own"
+    return (
+        "sandbox: bubblewrap (read-only system, size-capped private working copy and /tmp, no network, "
+        f"fresh namespaces for each submission), student code running {user}"
+    )
 
 
 def python_dirs() -> list[str]:
@@ -99,32 +156,55 @@ def python_dirs() -> list[str]:
     return sorted(d for d in dirs if Path(d).exists())
 
 
-def bubblewrap_command(workdir: Path, python: list[str], uid: int | None) -> list[str]:
-    read_only = [d for d in ["/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache"] if Path(d).exists()]
+def bubblewrap_command(files: dict[str, int], python: list[str], limits: Limits, uid: int | None) -> list[str]:
+    """bwrap's command line; `files` maps names in the working copy to descriptors to copy them from.
+
+    Two bwraps: the outer one, run by the grader, makes the mounts and the namespaces; the inner one,
+    run as the sandbox's user, puts it in a user namespace of its own (so its kernel keyrings are new)
+    that cannot make more of them. (One would do as a normal user; as root, bwrap's user namespace
+    would map the sandbox's user to root, and the sandbox's user cannot read a Python under /root.)
+    """
+    read_only = [
+        d for d in ["/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/alternatives"] if Path(d).exists()
+    ]
     read_only += python_dirs()
-    mounts = [("--ro-bind", d, d) for d in read_only]
-    mounts += [("--ro-bind", str(PACKAGE_DIR), f"{GRADER_INSIDE}/autograder"), ("--bind", str(workdir), WORKDIR_INSIDE)]
+    mounts = [("--ro-bind", d, d) for d in read_only] + [("--ro-bind", str(PACKAGE_DIR), f"{GRADER_INSIDE}/autograder")]
+    size = str(limits.tmpfs_bytes)
     # the private /tmp first: a mount made before it under /tmp (a venv there) would be hidden by it
-    command = ["bwrap", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
-    # bwrap makes the folders leading to a mount private (0700); the worker's user must pass through them
+    command = ["bwrap", "--size", size, "--perms", "1777", "--tmpfs", "/tmp"]
     for folder in dict.fromkeys(str(a) for _, _, inside in mounts for a in reversed(Path(inside).parents)):
         if folder not in ("/", "/tmp"):
             command += ["--perms", "0755", "--dir", folder]
     for mount in mounts:
         command += list(mount)
-    command += ["--chdir", WORKDIR_INSIDE]
-    command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
-    command += ["--die-with-parent", "--new-session", "--"]
-    if uid is not None:
-        command += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-        command += ["--inh-caps=-all", "--bounding-set=-all"]
+    command += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm"]
+    command += ["--remount-ro", "/dev"]
+    command += ["--size", size, "--perms", "1777", "--tmpfs", WORKDIR_INSIDE]
+    for name, fd in files.items():
+        command += ["--perms", "0644", "--file", str(fd), f"{WORKDIR_INSIDE}/{name}"]
+    command += ["--remount-ro", "/", "--chdir", WORKDIR_INSIDE]
+    command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    command += ["--die-with-parent", "--new-session", "--", *as_user(uid)]
+    command += [
+        "bwrap",
+        "--bind",
+        "/",
+        "/",
+        "--dev-bind",
+        "/dev",
+        "/dev",
+        "--unshare-user",
+        "--disable-userns",
+        "--die-with-parent",
+        "--",
+    ]
     return command + python
 
 
 def worker_environment(grader_dir: str, workdir: str) -> dict:
     return {
         "PATH": "/usr/bin:/bin",
-        "HOME": "/tmp",
+        "HOME": "/tmp" if grader_dir == GRADER_INSIDE else workdir,
         "PYTHONPATH": grader_dir,
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLBACKEND": "Agg",
@@ -136,223 +216,289 @@ def worker_environment(grader_dir: str, workdir: str) -> dict:
     }
 
 
+def open_files(paths: list[Path]) -> dict[str, int]:
+    """Descriptors of the files to copy into a working copy, opened without following links."""
+    fds = {}
+    try:
+        for path in paths:
+            fds[path.name] = open_submitted(path)
+    except OSError:
+        for fd in fds.values():
+            os.close(fd)
+        raise
+    return fds
+
+
 class Zygote:
-    """A sandboxed process that has imported numpy and forks a fresh worker for each submission.
+    """A fresh bubblewrap sandbox whose process has imported numpy and forks a worker when asked."""
 
-    Used only under bubblewrap: between submissions it clears the sandbox by killing every process
-    in it but itself, which the sandbox's own PID namespace confines.
-    """
-
-    def __init__(self, limits: Limits, uid: int | None):
-        self.workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
-        if uid is not None:
-            os.chown(self.workdir, uid, uid)
+    def __init__(self, limits: Limits, uid: int | None, files: list[Path]):
+        self.key = (limits, uid, tuple(files))
+        self.used = False
+        fds = open_files(files)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         python = [sys.executable, "-s", "-c", f"from autograder.worker import zygote; zygote({theirs.fileno()})"]
-        self.process = subprocess.Popen(
-            limits.command_prefix() + bubblewrap_command(self.workdir, python, uid),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=[theirs.fileno()],
-            env=worker_environment(GRADER_INSIDE, ""),
-            start_new_session=True,
-        )
-        theirs.close()
-        self.control = ours
-        self.control.settimeout(ZYGOTE_TIMEOUT)
-
-    def ask(self, message: bytes, fds: tuple[int, ...] = ()) -> bytes:
         try:
-            socket.send_fds(self.control, [message], list(fds))
-            reply = self.control.recv(64)
-        except OSError as error:  # a timeout too
-            raise SandboxDied(f"the sandbox did not answer ({error})") from error
-        if not reply:
-            raise SandboxDied("the sandbox ended")
-        return reply
-
-    def spawn(self) -> socket.socket:
-        ours, theirs = socket.socketpair()
-        try:
-            self.ask(b"spawn", (theirs.fileno(),))
-        except SandboxDied:
-            ours.close()
-            raise
+            self.process = subprocess.Popen(
+                limits.command_prefix() + bubblewrap_command(fds, python, limits, uid),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=[theirs.fileno(), *fds.values()],
+                env=worker_environment(GRADER_INSIDE, ""),
+                start_new_session=True,
+            )
         finally:
             theirs.close()
+            for fd in fds.values():
+                os.close(fd)
+        self.control = ours
+
+    def spawn(self, timeout: float) -> socket.socket:
+        """A channel to a new worker in this sandbox; SandboxDied if it does not come within `timeout`."""
+        self.used = True
+        ours, theirs = socket.socketpair()
+        try:
+            self.control.settimeout(timeout)
+            socket.send_fds(self.control, [b"spawn"], [theirs.fileno()])
+            reply = self.control.recv(64)
+        except OSError as error:  # a timeout too
+            ours.close()
+            raise SandboxDied(f"the sandbox did not start your code ({error})") from error
+        finally:
+            theirs.close()
+        if not reply:
+            ours.close()
+            raise SandboxDied("the sandbox ended before it started your code")
         return ours
 
-    def clear(self) -> None:
-        if self.ask(b"clear") != b"ok":
-            raise SandboxDied("the sandbox could not be cleared")
-
     def stop(self) -> None:
+        """End the sandbox: its PID namespace ends with it, and every process in it."""
         try:
             os.killpg(self.process.pid, 9)
         except ProcessLookupError:
             pass
         self.process.wait()
         self.control.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-_zygotes: dict[int, Zygote] = {}
+_zygotes: dict[int, Zygote] = {}  # the sandbox each slot uses (or will use first)
+_spares: dict[int, Zygote] = {}  # the next one, starting up meanwhile
 
 
-def zygote_for(slot: int, limits: Limits, uid: int | None) -> Zygote:
-    """This slot's zygote, started (again) when there is none or it has ended."""
-    zygote = _zygotes.get(slot)
-    if zygote is not None and zygote.process.poll() is not None:
-        drop_zygote(slot)
-        zygote = None
-    if zygote is None:
-        zygote = _zygotes[slot] = Zygote(limits, uid)
+def take_zygote(slot: int, limits: Limits, uid: int | None, files: list[Path]) -> Zygote:
+    """A fresh sandbox for the slot: the one started early if it fits, else the spare, else a new one."""
+    key = (limits, uid, tuple(files))
+    for pool in (_zygotes, _spares):
+        zygote = pool.pop(slot, None)
+        if zygote is not None and not zygote.used and zygote.key == key and zygote.process.poll() is None:
+            break
+        if zygote is not None:
+            zygote.stop()
+    else:
+        zygote = Zygote(limits, uid, files)
+    drop_zygote(slot)
+    _zygotes[slot] = zygote
+    _spares[slot] = Zygote(limits, uid, files)
     return zygote
 
 
-def sandbox_uid(slot: int) -> int | None:
-    """The user a slot's student code runs as: its own, when the grader can switch users (root)."""
-    return FIRST_SANDBOX_UID + slot if os.geteuid() == 0 else None
-
-
-def start_early(slot: int = 0) -> None:
+def start_early(slot: int = 0, files: tuple[Path, ...] = ()) -> None:
     """Start the slot's sandbox (default limits) and return at once: it loads numpy while the caller does too."""
-    if bubblewrap_works():
-        zygote_for(slot, Limits(), sandbox_uid(slot))
+    if bubblewrap_works() and slot not in _zygotes:
+        _zygotes[slot] = Zygote(Limits(), sandbox_uid(slot), list(files))
 
 
 def drop_zygote(slot: int) -> None:
-    zygote = _zygotes.pop(slot, None)
-    if zygote is not None:
-        zygote.stop()
+    for pool in (_zygotes, _spares):
+        zygote = pool.pop(slot, None)
+        if zygote is not None:
+            zygote.stop()
 
 
 @atexit.register
 def stop_zygotes() -> None:
-    for slot in list(_zygotes):
+    for slot in {*_zygotes, *_spares}:
         drop_zygote(slot)
+
+
+# Run as the slot's user, without bubblewrap, between two submissions: ends every process of that
+# user and removes what it owns in the folders every user may write.
+SWEEP = """
+import os, signal
+try:
+    os.kill(-1, signal.SIGKILL)
+except OSError:
+    pass
+def sweep(folder):
+    for entry in os.scandir(folder):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                sweep(entry.path)
+            if entry.stat(follow_symlinks=False).st_uid == os.getuid():
+                (os.rmdir if entry.is_dir(follow_symlinks=False) else os.unlink)(entry.path)
+        except OSError:
+            pass
+for folder in ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue"):
+    if os.path.isdir(folder):
+        sweep(folder)
+"""
+
+
+def sweep_user(uid: int) -> None:
+    subprocess.run([*as_user(uid), PYTHON, "-I", "-c", SWEEP], capture_output=True, check=False, timeout=60)
+
+
+def namespaced(uid: int) -> list[str]:
+    """As root: the slot's user, in IPC, PID and user namespaces of its own (util-linux's unshare)."""
+    return [
+        "unshare",
+        "--ipc",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--",
+        *as_user(uid),
+        "unshare",
+        "--map-current-user",
+        "--",
+    ]
+
+
+@functools.cache
+def namespaces_work(uid: int) -> bool:
+    """Whether unshare may make those namespaces here (a container's seccomp policy may forbid it)."""
+    return subprocess.run([*namespaced(uid), "true"], capture_output=True, check=False).returncode == 0
+
+
+def without_bubblewrap(uid: int | None) -> list[str]:
+    """The command prefix that isolates a worker without bubblewrap, as far as the system allows."""
+    if uid is None:
+        return []
+    return namespaced(uid) if namespaces_work(uid) else as_user(uid)
+
+
+def end_process_group(process: subprocess.Popen, children_first: bool) -> None:
+    """Kill a process and its group. With `children_first`, its children first, so that it reaps
+    them (unshare's child would otherwise be left to init, which may never reap it)."""
+    children = []
+    if children_first:
+        try:
+            with open(f"/proc/{process.pid}/task/{process.pid}/children") as stream:
+                children = [int(pid) for pid in stream.read().split()]
+        except OSError:
+            pass
+    for pid in children:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+    try:
+        process.wait(timeout=1 if children else 0)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, 9)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 class Sandbox:
     """Runs one submission's code: `request` sends a message and waits for the reply, or gives up
-    on the worker; `stop` ends the worker (and everything it started)."""
+    on the worker; `stop` ends the worker (and everything it started); `close` ends it all.
 
-    def __init__(self, helpers: list[Path], limits: Limits | None = None, slot: int = 0):
-        self.helpers = helpers
+    `helpers` are copied into the working copy (opened without following links). `budget`, if
+    given, bounds the sum of all waits, restarts included. Request and reply are read and written
+    without threads, so a process forked from the grader may use a sandbox it inherits.
+    """
+
+    def __init__(self, helpers: list[Path], limits: Limits | None = None, slot: int = 0, budget: Budget | None = None):
+        self.helpers = list(helpers)
         self.limits = limits or Limits()
         self.slot = slot
         self.uid = sandbox_uid(slot)
-        self.channel = None  # the worker's socket, under bubblewrap
+        self.budget = budget
+        self.channel = None  # a socket to the worker
+        self.zygote = None  # the worker's sandbox, under bubblewrap
         self.process = None  # the worker's process, without it
-        self.writer = None
-        self.reader = None
-        self.replies = queue.Queue()
-        self.fallback_workdir = None
+        self.workdir = None  # its working copy, without it
 
-    def copy_helpers(self, workdir: Path) -> None:
-        for helper in self.helpers:
-            shutil.copy2(helper, workdir)
+    def allow(self, timeout: float) -> float:
+        return self.budget.allow(timeout) if self.budget is not None else max(timeout, 0.001)
 
-    def start(self) -> None:
+    def start(self, timeout: float) -> None:
         if bubblewrap_works():
-            reader = self.start_in_zygote()
+            self.zygote = take_zygote(self.slot, self.limits, self.uid, self.helpers)
+            self.channel = self.zygote.spawn(timeout)
         else:
-            reader = self.start_process()
-        self.reader = reader
-        self.replies = queue.Queue()
-        threading.Thread(target=self.read_replies, args=(reader, self.replies), daemon=True).start()
+            self.channel = self.start_process()
 
-    def start_in_zygote(self):
-        for attempt in range(2):
-            zygote = zygote_for(self.slot, self.limits, self.uid)
-            self.copy_helpers(zygote.workdir)
-            try:
-                self.channel = zygote.spawn()
-                break
-            except SandboxDied:
-                drop_zygote(self.slot)
-                if attempt:
-                    raise
-        self.writer = self.channel.makefile("wb")
-        return self.channel.makefile("rb")
-
-    def start_process(self):
-        if self.fallback_workdir is None:
-            self.fallback_workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
-            self.copy_helpers(self.fallback_workdir)
-        python = [sys.executable, "-s", "-c", "from autograder.worker import main; main()"]
-        self.process = subprocess.Popen(
-            self.limits.command_prefix() + python,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=self.fallback_workdir,
-            env=worker_environment(str(PACKAGE_DIR.parent), str(self.fallback_workdir)),
-            start_new_session=True,
-        )
-        self.writer = self.process.stdin
-        return self.process.stdout
-
-    @staticmethod
-    def read_replies(stream, replies: queue.Queue) -> None:
-        while True:
-            try:
-                replies.put(frames.read_frame(stream))
-            except (EOFError, OSError, ValueError) as error:
-                replies.put(error)
-                return
+    def start_process(self) -> socket.socket:
+        if self.workdir is None:
+            self.workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
+            for name, fd in open_files(self.helpers).items():
+                with os.fdopen(fd, "rb") as source, open(self.workdir / name, "wb") as copy:
+                    shutil.copyfileobj(source, copy)
+            if self.uid is not None:
+                for path in [self.workdir, *self.workdir.iterdir()]:
+                    os.chown(path, self.uid, self.uid)
+        isolate = without_bubblewrap(self.uid)
+        python = [PYTHON, "-s", "-c", "from autograder.worker import main; main()"]
+        ours, theirs = socket.socketpair()
+        with theirs:
+            self.process = subprocess.Popen(
+                self.limits.command_prefix() + isolate + python,
+                stdin=theirs,
+                stdout=theirs,
+                stderr=subprocess.DEVNULL,
+                cwd=self.workdir,
+                env=worker_environment(str(PACKAGE_DIR.parent), str(self.workdir)),
+                start_new_session=True,
+            )
+        return ours
 
     def request(self, message: dict, timeout: float) -> dict:
-        if self.writer is None:
-            self.start()
+        timeout = self.allow(timeout)
+        deadline = time.monotonic() + timeout
         try:
-            frames.write_frame(self.writer, message)
-            reply = self.replies.get(timeout=max(timeout, 0.001))
-        except OSError as error:
+            if self.channel is None:
+                self.start(min(ZYGOTE_TIMEOUT, timeout))
+            self.channel.settimeout(max(deadline - time.monotonic(), 0.001))
+            self.channel.sendall(frames.encode(message))
+            return frames.read_frame_by(self.channel.fileno(), deadline)
+        except Refused as error:
             self.stop()
-            raise SandboxDied(f"the Python process running your code ended ({error})") from error
-        except queue.Empty:
+            raise SandboxDied(f"a file could not be put in the sandbox: {error}") from error
+        except (frames.FrameTimeout, TimeoutError):
             self.stop()
             raise SandboxTimeout(f"your code did not finish within {timeout:.0f} s") from None
-        if isinstance(reply, Exception):
+        except (OSError, EOFError) as error:
             self.stop()
-            raise SandboxDied("the Python process running your code ended (exit, crash or killed)") from reply
-        return reply
+            raise SandboxDied("the Python process running your code ended (exit, crash or killed)") from error
+        except frames.FrameError as error:
+            self.stop()
+            raise SandboxDied(f"the Python process running your code sent an unreadable reply ({error})") from error
 
     def stop(self) -> None:
-        """End the worker and whatever it started; the next request starts a fresh one."""
+        """End the worker and whatever it started; the next request starts afresh."""
         if self.channel is not None:
-            try:
-                self.channel.shutdown(socket.SHUT_RDWR)  # wakes the reading thread, which then ends
-            except OSError:
-                pass
-        for stream in (self.writer, self.reader, self.channel):
-            try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
-                pass
-        self.writer = self.reader = None
-        if self.channel is not None:
+            self.channel.close()
             self.channel = None
-            zygote = _zygotes.get(self.slot)
-            try:
-                if zygote is not None and zygote.process.poll() is None:
-                    zygote.clear()
-            except SandboxDied:
-                drop_zygote(self.slot)
+        if self.zygote is not None:
+            if _zygotes.get(self.slot) is self.zygote:
+                del _zygotes[self.slot]
+            self.zygote.stop()
+            self.zygote = None
         if self.process is not None:
-            try:
-                os.killpg(self.process.pid, 9)
-            except ProcessLookupError:
-                pass
-            self.process.wait()
+            end_process_group(self.process, children_first=self.uid is not None and namespaces_work(self.uid))
             self.process = None
+            if self.uid is not None:
+                sweep_user(self.uid)
 
     def close(self) -> None:
         """Stop, and remove the working copy of a sandbox without bubblewrap."""
         self.stop()
-        if self.fallback_workdir is not None:
-            shutil.rmtree(self.fallback_workdir, ignore_errors=True)
-            self.fallback_workdir = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None

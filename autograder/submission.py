@@ -7,6 +7,7 @@ The flags tell a person what to look at.
 import ast
 import functools
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,19 @@ SUSPICIOUS_CALLS = {"setattr", "delattr", "exec", "eval", "__import__", "open", 
 SUSPICIOUS_CALLS |= {"os._exit", "os.system", "os.setsid", "os.remove", "os.unlink", "shutil.rmtree"}
 
 
+# control characters (but newline and tab), DEL, C1 controls, and the invisible marks that reorder
+# or hide text: what could move a terminal's cursor, change its state or disguise a line
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def terminal_safe(text: str, limit: int = 2000) -> str:
+    """Text from a submission as it may be shown in a terminal or a log: at most `limit` characters,
+    each control or invisible character written as an escape (so ESC [ 2 J prints and does nothing)."""
+    if len(text) > limit:
+        text = text[: max(limit - 3, 0)] + "..."
+    return UNSAFE.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
 @dataclass
 class Submission:
     student: str
@@ -33,11 +47,14 @@ class Submission:
 
 def find_notebook(folder: Path, assignment: str, flags: list[str]) -> Path | None:
     expected = folder / f"{assignment}.ipynb"
-    if expected.is_file():
+    # a link or a special file is refused when it is read, with a message that says so
+    if expected.is_symlink() or (expected.exists() and not expected.is_dir()):
         return expected
-    others = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    others = sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.is_symlink())
     if others:
-        flags.append(f"the notebook was renamed: graded {others[0].name} instead of {expected.name}")
+        flags.append(
+            f"the notebook was renamed: graded {terminal_safe(others[0].name, 100)} instead of {expected.name}"
+        )
         return others[0]
     return None
 
@@ -45,27 +62,35 @@ def find_notebook(folder: Path, assignment: str, flags: list[str]) -> Path | Non
 def parse_notebook(path: Path) -> tuple[list[Cell] | None, str]:
     """The notebook's cells, or a sentence saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return None, f"{path.name} cannot be read: {error}"
-    if not text.strip():
+        data = notebook.read_submitted(path)
+    except notebook.Refused as error:
+        return None, f"refused: {error}"
+    except OSError as error:
+        return None, f"{path.name} cannot be read: {error.strerror or error}"
+    if not data.strip():
         return None, f"{path.name} is empty"
     try:
-        return notebook.parse(text), ""
+        return notebook.parse(data), ""
     except json.JSONDecodeError as error:
         return None, f"{path.name} is not valid JSON (line {error.lineno}: {error.msg})"
     except notebook.NotebookError as error:
         return None, f"{path.name} is not a Jupyter notebook: it {error}"
 
 
+def grade_id_of(cell: Cell) -> str | None:
+    """The cell's grade id; one that is not a string (a list would break counting) as its bounded repr."""
+    value = cell.nbgrader.get("grade_id")
+    return value if value is None or type(value) is str else repr(value)[:100]
+
+
 def cell_flags(submitted: list[Cell], released: list[Cell]) -> list[str]:
     """Differences in the cells nbgrader manages: deleted, duplicated, edited, reordered, re-typed."""
     flags = []
     released_by_id = {c.nbgrader["grade_id"]: c for c in released if c.nbgrader}
-    submitted_ids = [c.nbgrader.get("grade_id") for c in submitted if c.nbgrader]
+    submitted_ids = [grade_id_of(c) for c in submitted if c.nbgrader]
     counts = Counter(submitted_ids)
     for grade_id, original in released_by_id.items():
-        copies = [c for c in submitted if c.nbgrader.get("grade_id") == grade_id]
+        copies = [c for c in submitted if grade_id_of(c) == grade_id]
         if not copies:
             flags.append(f"deleted the cell {grade_id}")
             continue
@@ -160,17 +185,17 @@ def read_submission(folder: Path, student: str, spec: AssignmentSpec, released: 
     numbers = visible_numbers(spec)
     anchor = ""
     for cell in cells:
-        meta = cell.nbgrader
+        meta, grade_id = cell.nbgrader, grade_id_of(cell)
         if cell.cell_type != "code":
             continue
-        if meta.get("grade_id") in answer_ids and meta.get("solution"):
-            submission.answers.setdefault(meta["grade_id"], []).append(cell.source)
+        if grade_id in answer_ids and meta.get("solution"):
+            submission.answers.setdefault(grade_id, []).append(cell.source)
         elif not meta and cell.id not in released_ids:
             submission.added.setdefault(anchor, []).append(cell.source)
         else:
-            anchor = meta.get("grade_id", anchor)
+            anchor = grade_id or anchor
             continue
-        anchor = meta.get("grade_id", anchor)
+        anchor = grade_id or anchor
         flags += code_flags(cell.source, spec, numbers)
     submission.flags = list(dict.fromkeys(flags))
     extra = [p for p in folder.iterdir() if p != path and p.name != ".ipynb_checkpoints"]
@@ -180,4 +205,5 @@ def read_submission(folder: Path, student: str, spec: AssignmentSpec, released: 
             continue
         if item.suffix in SHADOWING_SUFFIXES or (item / "__init__.py").exists():
             submission.flags.append(f"added {item.name}, which could shadow a module (not used in grading)")
+    submission.flags = [terminal_safe(flag, 300) for flag in submission.flags]  # names and values are the student's
     return submission

@@ -3,7 +3,9 @@ each with the score, status and flag it must get. They are graded together, in o
 real pipeline (sandbox, workers, gradebook), on the fc_net assignment (100 points; the
 update_parameters cell, which nothing else depends on, is worth 5)."""
 
+import errno
 import hashlib
+import os
 import socket
 import threading
 from dataclasses import dataclass
@@ -13,9 +15,11 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder import sandbox
 from autograder.batch import grade_class
 from autograder.course_dir import Course
 from autograder.grade import Options
+from autograder.gradebook import GradebookWriter
 from autograder.sandbox import bubblewrap_works
 from course import paths, sample_class
 from course.check import nbgrader_meta
@@ -309,8 +313,9 @@ if os.fork() == 0:
 CHECKS_TRACES = """\
 def update_parameters(parameters, grads, learning_rate):
     import os
-    processes = [p for p in os.listdir("/proc") if p.isdigit()]
-    if os.path.exists("/tmp/trace") or os.path.exists("trace") or len(processes) > 3:
+    names = [open(f"/proc/{p}/comm").read().strip() for p in os.listdir("/proc") if p.isdigit()]
+    others = [name for name in names if name != "bwrap"]
+    if os.path.exists("/tmp/trace") or os.path.exists("trace") or len(others) > 2:
         return {}
     return {key: value - learning_rate * grads["d" + key] for key, value in parameters.items()}
 """
@@ -329,3 +334,128 @@ def test_nothing_of_one_submission_is_left_for_the_next(tmp_path):
         nbformat.write(nb, folder / FILE)
     results = grade_class(Course(course_root), ASSIGNMENT, options=Options(timeout=5), workers=1, progress=False)
     assert [(r.student, r.score) for r in results] == [("a_leaves_traces", 100), ("b_checks_traces", 100)]
+
+
+# Issue 13 causes whose fix lies in the engine (grade.py, batch.py, gradebook.py): these cases fail
+# until the engine's rewrite lands; autograder.replies.check_reply and autograder.sandbox.Budget are
+# what it needs.
+
+# Rewires the sandbox's worker so that a lookup reply also binds `zip` in the test's namespace, as
+# a function of the student's: the hidden part of test_linear_backward then hands its expected
+# arrays to it, and it raises them back into the feedback.
+FORGES_REPLIES = """\
+import autograder.worker as worker
+asked = worker.HANDLERS["lookup"]
+def forged(request, namespace):
+    reply = asked(request, namespace)
+    reply["names"]["zip"] = {"kind": "callable"}
+    return reply
+worker.HANDLERS["lookup"] = forged
+def zip(*pairs):
+    raise ValueError("LEAKED " + repr(pairs))
+"""
+
+# Raises, with the argument it got, when called with the hidden part's input (test_relu's Z2).
+LEAKS_HIDDEN_INPUTS = """
+def relu(Z):
+    if Z.shape == (2, 7):
+        raise ValueError("LEAKED " + repr(Z))
+    return np.maximum(Z, 0), Z
+"""
+
+
+def answer_ids() -> list[str]:
+    source = nbformat.read(paths.source_notebook(ASSIGNMENT), as_version=4)
+    return [nbgrader_meta(c)["grade_id"] for c in source.cells if nbgrader_meta(c).get("solution")]
+
+
+def answer(grade_id: str) -> str:
+    source = nbformat.read(paths.source_notebook(ASSIGNMENT), as_version=4)
+    return next(c.source for c in source.cells if nbgrader_meta(c).get("grade_id") == grade_id)
+
+
+def grade_students(tmp_path, submissions: dict, timeout: float = 5) -> dict:
+    course_root = tmp_path / "course"
+    sample_class.create(course_root, [ASSIGNMENT], ())
+    for student, nb in submissions.items():
+        folder = course_root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / FILE)
+    results = grade_class(Course(course_root), ASSIGNMENT, options=Options(timeout=timeout), workers=1, progress=False)
+    return {r.student: r for r in results}
+
+
+def shown_to_the_student(result) -> str:
+    return "\n".join([result.message, *(cell.feedback for cell in result.cells)])
+
+
+def test_replies_the_grader_did_not_ask_for_are_not_bound_and_hidden_values_stay_hidden(tmp_path):
+    results = grade_students(
+        tmp_path,
+        {
+            "forges_replies": with_cell(correct(), FORGES_REPLIES),
+            "leaks_hidden_inputs": sample_class.solutions_filled_in(
+                ASSIGNMENT, {"sigmoid_relu": answer("sigmoid_relu") + LEAKS_HIDDEN_INPUTS}
+            ),
+        },
+    )
+    for student, result in results.items():
+        assert "LEAKED" not in shown_to_the_student(result), (student, shown_to_the_student(result)[:500])
+    assert results["forges_replies"].flags, "a reply that answers what was not asked is flagged"
+    assert results["leaks_hidden_inputs"].cells[1].score == 0  # test_relu
+
+
+def test_no_sequence_of_restarts_exceeds_the_submissions_budget(tmp_path):
+    # eight cells that each take most of the timeout, replayed after every restart; then every graded
+    # function times out, each timeout restarting the worker
+    slow = "import time\ntime.sleep(0.9)"
+    nb = sample_class.solutions_filled_in(ASSIGNMENT, {grade_id: "while True:\n    pass" for grade_id in answer_ids()})
+    for _ in range(8):
+        nb = with_cell(nb, slow)
+    result = grade_students(tmp_path, {"restarts": nb}, timeout=1)["restarts"]
+    tests = len(result.cells)
+    # the budget bounds the waits for the sandbox; the grader's own work adds a few seconds at most
+    assert result.seconds <= 1 * tests + sandbox.BUDGET_MARGIN + 5, result.seconds
+
+
+def test_a_failed_gradebook_write_loses_no_other_students_results(tmp_path, monkeypatch):
+    record = GradebookWriter.record
+
+    def disk_full(self, result):
+        if result.student == "a_first":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        record(self, result)
+
+    monkeypatch.setattr(GradebookWriter, "record", disk_full)
+    results = grade_students(tmp_path, {"a_first": correct(), "b_second": correct()})
+    course_root = tmp_path / "course"
+    assert results["b_second"].score == 100
+    rows = (course_root / "reports" / f"{ASSIGNMENT}.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["a_first", "b_second"]
+    assert Course(course_root).feedback_file("b_second", ASSIGNMENT).exists()
+
+
+def test_links_and_special_files_are_refused_not_followed(tmp_path):
+    course_root = tmp_path / "course"
+    sample_class.create(course_root, [ASSIGNMENT], ("correct",))
+    classmate = course_root / "submitted" / "correct" / ASSIGNMENT / FILE
+    for student in ("links_to_classmate", "a_fifo", "folder_links_to_classmate"):
+        (course_root / "submitted" / student).mkdir(parents=True)
+    (course_root / "submitted" / "links_to_classmate" / ASSIGNMENT).mkdir()
+    (course_root / "submitted" / "links_to_classmate" / ASSIGNMENT / FILE).symlink_to(classmate)
+    (course_root / "submitted" / "a_fifo" / ASSIGNMENT).mkdir()
+    os.mkfifo(course_root / "submitted" / "a_fifo" / ASSIGNMENT / FILE)
+    (course_root / "submitted" / "folder_links_to_classmate" / ASSIGNMENT).symlink_to(classmate.parent)
+    results = grade_class(Course(course_root), ASSIGNMENT, options=Options(timeout=5), workers=1, progress=False)
+    outcome = {r.student: (r.status, r.score) for r in results}
+    assert outcome == {
+        "correct": ("graded", 100),
+        "links_to_classmate": ("unreadable", 0),
+        "a_fifo": ("unreadable", 0),
+        "folder_links_to_classmate": ("unreadable", 0),
+    }
+    messages = {r.student: r.message for r in results}
+    assert (
+        "symbolic link" in messages["links_to_classmate"] and "symbolic link" in messages["folder_links_to_classmate"]
+    )
+    assert "not a regular file" in messages["a_fifo"]

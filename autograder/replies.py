@@ -1,0 +1,115 @@
+"""Which replies the grader accepts from the sandbox: only answers to what it asked, in the
+worker's format (autograder.worker), checked before anything in them is decoded or bound.
+
+A shape is a type (the value must be of exactly that type), NODE (a wire value, decoded later
+within wire's bounds), Text(n) (a string of at most n characters), Equal(v), OneOf(shapes),
+Fields({key: shape}) (exactly these keys), Each(keys, shape) (a dict whose keys are exactly
+`keys`), or Items(shape, n) (a list of exactly n items). check_reply is what the grader calls.
+"""
+
+from autograder.wire import WireError
+
+
+class Shape:
+    """A check of one part of a reply; subclasses define `check(value, where)`."""
+
+
+class Text(Shape):
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def check(self, value, where):
+        if type(value) is not str or len(value) > self.limit:
+            raise WireError(f"{where} must be a string of at most {self.limit} characters")
+
+
+class Equal(Shape):
+    def __init__(self, value):
+        self.value = value
+
+    def check(self, value, where):
+        if type(value) is not type(self.value) or value != self.value:
+            raise WireError(f"{where} must be {self.value!r}")
+
+
+class OneOf(Shape):
+    def __init__(self, *shapes):
+        self.shapes = shapes
+
+    def check(self, value, where):
+        for shape in self.shapes:
+            try:
+                return conform(value, shape, where)
+            except WireError:
+                continue
+        raise WireError(f"{where} has none of the expected forms")
+
+
+class Fields(Shape):
+    def __init__(self, fields: dict):
+        self.fields = fields
+
+    def check(self, value, where):
+        if type(value) is not dict or set(value) != set(self.fields):
+            raise WireError(f"{where} must have exactly the fields {sorted(self.fields)}")
+        for key, shape in self.fields.items():
+            conform(value[key], shape, f"{where}.{key}")
+
+
+class Each(Shape):
+    def __init__(self, keys, shape):
+        self.keys, self.shape = set(keys), shape
+
+    def check(self, value, where):
+        if type(value) is not dict or set(value) != self.keys:
+            raise WireError(f"{where} must answer exactly {sorted(self.keys)}")
+        for key in self.keys:
+            conform(value[key], self.shape, f"{where}[{key!r}]")
+
+
+class Items(Shape):
+    def __init__(self, shape, count: int):
+        self.shape, self.count = shape, count
+
+    def check(self, value, where):
+        if type(value) is not list or len(value) != self.count:
+            raise WireError(f"{where} must be a list of {self.count} items")
+        for index, item in enumerate(value):
+            conform(item, self.shape, f"{where}[{index}]")
+
+
+NODE = dict
+
+
+def conform(value, shape, where: str = "the reply") -> None:
+    """Raise WireError unless `value` has `shape`; the message names the first part that does not."""
+    if isinstance(shape, Shape):
+        shape.check(value, where)
+    elif type(value) is not shape:
+        raise WireError(f"{where} must be of type {shape.__name__}")
+
+
+OUTPUT = {"stdout": Text(2**20), "stderr": Text(2**20), "wrote_stderr": bool}
+ERROR = Fields({"ok": Equal(False), "error": Fields({"type": Text(200), "message": Text(2**20), "traceback": Text(2**20)}), **OUTPUT})  # fmt: skip
+FOUND = OneOf(Fields({"kind": Equal("missing")}), Fields({"kind": Equal("callable")}), Fields({"kind": Equal("value"), "value": NODE}))  # fmt: skip
+
+
+def reply_shape(request: dict) -> Shape:
+    """What the worker may answer to `request`, when it succeeds (autograder.worker's operations): nothing else, and
+    only about what was asked (the names looked up, the arguments passed)."""
+    if request["op"] == "exec":
+        answer = Fields({"ok": Equal(True), **OUTPUT})
+    elif request["op"] == "lookup":
+        answer = Fields({"ok": Equal(True), "names": Each(request["names"], FOUND), **OUTPUT})
+    elif request["op"] == "call":
+        passed = {"args": Items(NODE, len(request["args"])), "kwargs": Each(request["kwargs"], NODE)}
+        answer = Fields({"ok": Equal(True), **passed, "value": NODE, "random_state": NODE, **OUTPUT})
+    else:
+        raise ValueError(f"no reply shape for the operation {request['op']!r}")
+    return answer
+
+
+def check_reply(request: dict, reply: dict) -> dict:
+    """The reply, if it answers `request` in the worker's format (or reports an error); WireError otherwise."""
+    conform(reply, ERROR if type(reply) is dict and reply.get("ok") is False else reply_shape(request))
+    return reply

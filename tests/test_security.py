@@ -1,0 +1,519 @@
+"""Issue 13, by cause: what the sandbox sends, what a submission holds, and what one student leaves
+behind must not fool, read or stop the grader. Each test names the cause it covers. The corpus
+(tests/test_autograder_corpus.py) holds the cases that need a whole class graded."""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import frames, guard, notebook, replies, sandbox, wire
+from autograder.spec import read_spec
+from autograder.submission import parse_notebook, read_submission, terminal_safe
+
+SLOT = 20  # slots of their own: other tests may run sandboxes on the low ones at the same time
+ROOT = Path(__file__).resolve().parent.parent
+SYSTEM_PYTHON = "/usr/bin/python3"  # a Python another user may run (the venv's lives under /root)
+THROWAWAY_UID = 12345
+
+
+def self_sharing_tuple(levels: int):
+    value = ()
+    for _ in range(levels):
+        value = (value, value)
+    return value
+
+
+# --- data from the sandbox is bounded: size, nodes, depth, expanded size, keys ---------------------
+
+
+def test_self_sharing_tuples_are_refused_when_decoded():
+    node = wire.encode(self_sharing_tuple(60))  # 60 levels on the wire, 2**60 nodes once expanded
+    started = time.monotonic()
+    with pytest.raises(wire.WireError, match="expands"):
+        wire.decode(node)
+    assert time.monotonic() - started < 1
+
+
+def test_a_value_that_contains_itself_is_refused():
+    loop = []
+    loop.append(loop)
+    with pytest.raises(wire.WireError, match="contains itself"):
+        wire.decode(wire.encode(loop))
+
+
+def test_sharing_within_bounds_still_decodes_with_identity():
+    array = np.arange(3.0)
+    pair = wire.decode(wire.encode((array, array)))
+    assert pair[0] is pair[1]
+    np.testing.assert_array_equal(pair[0], array)
+
+
+def test_dict_keys_that_collide_in_the_hash_are_refused():
+    colliding = {k * (2**61 - 1): 0 for k in range(1, 2000)}  # every key hashes to 0
+    with pytest.raises(wire.WireError, match="dict key"):
+        wire.decode(wire.encode(colliding))
+
+
+def test_an_array_larger_than_the_bound_is_refused_before_decoding():
+    node = {"t": "ndarray", "dtype": "float64", "shape": [2**31, 2**31, 2**31], "data": ""}
+    with pytest.raises(wire.WireError):
+        wire.decode(node)
+
+
+def test_a_frame_of_many_small_nodes_is_refused_before_parsing():
+    body = json.dumps({"v": [[] for _ in range(10**6)]}).encode()  # 4 MB that parse into 1e6 lists
+    stream = io.BytesIO(frames.HEADER.pack(len(body)) + body)
+    with pytest.raises(frames.FrameError, match="objects and arrays"):
+        frames.read_frame(stream)
+
+
+def test_a_deeply_nested_frame_is_a_frame_error_not_a_crash():
+    body = b"[" * 200_000 + b"]" * 200_000
+    with pytest.raises(frames.FrameError, match="nested"):
+        frames.read_frame(io.BytesIO(frames.HEADER.pack(len(body)) + body))
+
+
+def test_brackets_inside_strings_do_not_count():
+    message = {"text": "[" * 10**6}
+    assert frames.read_frame(io.BytesIO(frames.encode(message))) == message
+
+
+def test_a_frame_over_the_size_limit_is_refused_unread():
+    stream = io.BytesIO(frames.HEADER.pack(frames.MAX_FRAME + 1))
+    with pytest.raises(frames.FrameError, match="over the limit"):
+        frames.read_frame(stream)
+
+
+def test_describe_is_bounded_whatever_the_value():
+    np.set_printoptions(threshold=sys.maxsize)
+    try:
+        values = [self_sharing_tuple(200), "x" * 30 * 2**20, np.zeros(10**7), list(range(10**6)), {"\x1b[2J": 1}]
+        started = time.monotonic()
+        texts = [wire.describe(value, 200) for value in values]
+    finally:
+        np.set_printoptions(threshold=1000)
+    assert time.monotonic() - started < 2
+    assert all(len(text) <= 200 for text in texts)
+    assert "\x1b" not in texts[-1]
+
+
+def test_an_opaque_type_name_is_cut():
+    value = wire.decode({"t": "opaque", "type": "A" * 10**6})
+    assert len(repr(value)) < 200
+
+
+# --- only replies to what was asked, in the worker's format ---------------------------------------
+
+LOOKUP = {"op": "lookup", "names": ["relu"]}
+OUTPUT = {"stdout": "", "stderr": "", "wrote_stderr": False}
+
+
+def test_a_reply_naming_more_than_was_asked_is_refused():
+    smuggled = {"relu": {"kind": "callable"}, "expected": {"kind": "value", "value": wire.encode(1.0)}}
+    with pytest.raises(wire.WireError, match="answer exactly"):
+        replies.check_reply(LOOKUP, {"ok": True, "names": smuggled, **OUTPUT})
+
+
+def test_a_reply_with_extra_fields_or_the_wrong_kind_is_refused():
+    with pytest.raises(wire.WireError):
+        replies.check_reply(LOOKUP, {"ok": True, "names": {"relu": {"kind": "callable"}}, "bind": {}, **OUTPUT})
+    with pytest.raises(wire.WireError):
+        replies.check_reply(LOOKUP, {"ok": True, "names": {"relu": {"kind": "module"}}, **OUTPUT})
+    call = {"op": "call", "name": "relu", "args": [wire.encode(1.0)], "kwargs": {}}
+    with pytest.raises(wire.WireError, match="list of 1 items"):
+        reply = {"ok": True, "args": [], "kwargs": {}, "value": wire.encode(0), "random_state": wire.encode(0)}
+        replies.check_reply(call, {**reply, **OUTPUT})
+
+
+def test_the_workers_real_replies_pass_the_check():
+    box = sandbox.Sandbox([], slot=SLOT)
+    try:
+        cell = {"op": "exec", "name": "cell", "source": "def relu(x):\n    return x\ny = 2"}
+        replies.check_reply(cell, box.request(cell, 30))
+        lookup = {"op": "lookup", "names": ["relu", "y", "z"]}
+        replies.check_reply(lookup, box.request(lookup, 30))
+        call = {"op": "call", "name": "relu", "args": [wire.encode(np.ones(2))], "kwargs": {"k": wire.encode(1)}}
+        call["random_state"] = wire.encode(np.random.get_state())
+        replies.check_reply(call, box.request(call, 30))  # relu takes no k: the error reply is in the format too
+    finally:
+        box.close()
+
+
+# --- submitted files: no links, no special files, bounded size and depth --------------------------
+
+
+def test_a_notebook_that_is_a_link_to_a_classmates_is_refused(tmp_path):
+    classmate = tmp_path / "classmate.ipynb"
+    classmate.write_text(json.dumps({"nbformat": 4, "cells": []}))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "a.ipynb").symlink_to(classmate)
+    cells, problem = parse_notebook(tmp_path / "mine" / "a.ipynb")
+    assert cells is None and "symbolic link" in problem
+
+
+def test_a_submission_folder_that_is_a_link_is_refused(tmp_path):
+    (tmp_path / "classmate").mkdir()
+    (tmp_path / "classmate" / "a.ipynb").write_text(json.dumps({"nbformat": 4, "cells": []}))
+    (tmp_path / "mine").symlink_to(tmp_path / "classmate")
+    cells, problem = parse_notebook(tmp_path / "mine" / "a.ipynb")
+    assert cells is None and "symbolic link" in problem
+
+
+def read_in_a_child(path: Path) -> str:
+    """parse_notebook's message, from a separate process (a hang fails the test instead of stopping it)."""
+    code = f"from pathlib import Path\nfrom autograder.submission import parse_notebook\nprint(parse_notebook(Path({str(path)!r}))[1])"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=20, cwd=ROOT, check=False
+    )
+    return done.stdout
+
+
+def test_a_special_file_is_refused_without_hanging(tmp_path):
+    os.mkfifo(tmp_path / "a.ipynb")
+    assert "not a regular file" in read_in_a_child(tmp_path / "a.ipynb")
+    os.symlink("/dev/zero", tmp_path / "b.ipynb")
+    assert "symbolic link" in read_in_a_child(tmp_path / "b.ipynb")
+
+
+def test_deeply_nested_notebook_json_is_unreadable_not_a_crash(tmp_path):
+    path = tmp_path / "a.ipynb"
+    path.write_text('{"nbformat": 4, "cells": [], "metadata": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    cells, problem = parse_notebook(path)
+    assert cells is None and "nested" in problem
+
+
+def test_an_oversized_notebook_is_refused_unparsed(tmp_path):
+    path = tmp_path / "a.ipynb"
+    cell = {"cell_type": "code", "source": "x" * 60 * 2**20, "metadata": {}}
+    path.write_text(json.dumps({"nbformat": 4, "cells": [cell]}))
+    cells, problem = parse_notebook(path)
+    assert cells is None and "limit" in problem
+
+
+def test_flags_from_a_hostile_notebook_are_bounded_and_terminal_safe(tmp_path):
+    release = ROOT / "release" / "fc_net" / "fc_net.ipynb"
+    data = json.loads(release.read_text())
+    graded = next(c for c in data["cells"] if c["metadata"].get("nbgrader", {}).get("grade"))
+    graded["metadata"]["nbgrader"]["points"] = "\x1b]0;owned\x07" + "9" * 10**6
+    data["cells"].append({**graded, "id": "mine", "metadata": {"nbgrader": {"grade_id": ["not", "a", "string"]}}})
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    (folder / "fc_net.ipynb").write_text(json.dumps(data))
+    (folder / "\x1b[2Jnumpy.py").write_text("")
+    spec = read_spec(ROOT / "source" / "fc_net", "fc_net")
+    submission = read_submission(folder, "student", spec, notebook.read(release))
+    assert submission.status == "ok"
+    assert any("changed the points" in flag for flag in submission.flags)
+    assert any("unknown grade id" in flag for flag in submission.flags)
+    assert all(len(flag) <= 400 and "\x1b" not in flag and "\x07" not in flag for flag in submission.flags)
+
+
+def test_submission_text_is_made_safe_for_a_terminal():
+    text = "score\x1b[2J\x1b]0;owned\x07\r\u202egnp.exe\x9b31m\tok\n" + "y" * 5000
+    safe = terminal_safe(text, 100)
+    assert len(safe) <= 100 + 60  # each escaped character grows a little
+    assert not any(ch in safe for ch in "\x1b\x07\r\u202e\x9b")
+    assert "\\x1b[2J" in safe and "\tok\n" in safe
+
+
+# --- grader-side code that handles student data runs under its own limits -------------------------
+
+
+def test_grader_code_that_explodes_on_student_data_loses_only_its_own_test():
+    started = time.monotonic()
+    with pytest.raises(guard.GuardError) as hashed:
+        guard.run_limited(hash, self_sharing_tuple(100), seconds=1)
+    with pytest.raises(guard.GuardError) as allocated:
+        guard.run_limited(lambda: np.ones(2**31), seconds=5, memory_bytes=2**28)
+    assert (hashed.value.kind, allocated.value.kind) == ("timeout", "memory")
+    assert time.monotonic() - started < 4
+    assert guard.run_limited(lambda a: {"twice": a * 2}, np.arange(3), seconds=5)["twice"].tolist() == [0, 2, 4]
+
+
+# --- the sandbox: tmpfs, /tmp, nothing left for the next student, a budget -------------------------
+
+
+def run_cells(box: sandbox.Sandbox, *sources: str, timeout: float = 30) -> list[dict]:
+    return [box.request({"op": "exec", "name": "cell", "source": s}, timeout) for s in sources]
+
+
+def value_of(box: sandbox.Sandbox, name: str):
+    found = box.request({"op": "lookup", "names": [name]}, 30)["names"][name]
+    return wire.decode(found["value"])
+
+
+def test_a_link_among_the_files_for_the_working_copy_is_refused(tmp_path):
+    (tmp_path / "helper.py").symlink_to(ROOT / "source" / "fc_net" / "fc_net.ipynb")
+    box = sandbox.Sandbox([tmp_path / "helper.py"], slot=SLOT)
+    try:
+        with pytest.raises(sandbox.SandboxDied, match="symbolic link"):
+            run_cells(box, "x = 1")
+    finally:
+        box.close()
+
+
+def test_tmp_is_private_and_writable_by_the_sandbox_user():
+    box = sandbox.Sandbox([], slot=SLOT)
+    try:
+        reply = run_cells(box, "open('/tmp/scratch', 'w').write('x')")[0]
+        assert reply["ok"], reply.get("error")
+    finally:
+        box.close()
+
+
+BUBBLEWRAP = pytest.mark.skipif(not sandbox.bubblewrap_works(), reason="needs bubblewrap")
+
+
+@BUBBLEWRAP
+def test_the_writable_space_is_size_capped_tmpfs_and_the_rest_is_read_only():
+    limits = sandbox.Limits(tmpfs_bytes=8 * 2**20)
+    box = sandbox.Sandbox([], limits=limits, slot=SLOT)
+    probe = """
+import os
+sizes = [os.statvfs(p).f_blocks * os.statvfs(p).f_frsize for p in ('.', '/tmp', '/dev/shm')]
+def fill(path):
+    try:
+        with open(path, 'wb') as f:
+            for _ in range(4):
+                f.write(b'x' * 4 * 2**20)
+        return 'filled'
+    except OSError as error:
+        return error.strerror
+filled = [fill(p) for p in ('big', '/tmp/big', '/dev/shm/big')]
+read_only = []
+for p in ('/planted.py', '/grader/planted.py', '/dev/planted', '/usr/planted'):
+    try:
+        open(p, 'w')
+        read_only.append(False)
+    except OSError:
+        read_only.append(True)
+"""
+    try:
+        run_cells(box, probe)
+        assert all(size <= 8 * 2**20 for size in value_of(box, "sizes")), value_of(box, "sizes")
+        assert value_of(box, "filled") == ["No space left on device"] * 3
+        assert value_of(box, "read_only") == [True] * 4
+    finally:
+        box.close()
+
+
+LEAVE = """
+import ctypes, os, time
+libc = ctypes.CDLL(None, use_errno=True)
+shm = libc.shmget(0x5EC, 4096, 0o1666)  # IPC_CREAT | 0666: a SysV segment for the next student
+key = libc.syscall(248, b"user", b"planted", b"secret", 6, -4)  # add_key(..., KEY_SPEC_USER_KEYRING)
+for path in ("/tmp/trace-issue13", "trace", "/dev/shm/trace-issue13"):
+    try:
+        open(path, "w").write("left behind")
+    except OSError:
+        pass
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(600)
+    os._exit(0)
+left = (shm >= 0, key > 0)
+"""
+
+FIND = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+keys = ctypes.create_string_buffer(64)
+me = int(os.readlink("/proc/self"))  # as /proc numbers it (without bubblewrap it is the host's /proc)
+parent = int(open("/proc/self/status").read().split("PPid:")[1].split()[0])
+def mine(pid):  # a Python process of this user, besides this one and the one that forked it
+    try:
+        status = open(f"/proc/{pid}/status").read()
+    except OSError:
+        return False
+    uid = int(status.split("Uid:")[1].split()[0])
+    return uid == os.getuid() and int(pid) not in (me, parent) and "python" in status.split()[1]
+found = {
+    "shm": libc.shmget(0x5EC, 0, 0) >= 0,
+    "key": libc.syscall(250, 11, -4, keys, 64) > 0,  # keyctl(KEYCTL_READ, @u): the ids of its keys
+    "files": [p for p in ("/tmp/trace-issue13", "trace", "/dev/shm/trace-issue13") if os.path.exists(p)],
+    "sleepers": [p for p in os.listdir("/proc") if p.isdigit() and mine(p)],
+}
+"""
+
+
+def left_and_found(slot: int) -> tuple:
+    first, second = sandbox.Sandbox([], slot=slot), sandbox.Sandbox([], slot=slot)
+    try:
+        assert run_cells(first, LEAVE)[0]["ok"]
+        left = value_of(first, "left")
+        first.close()
+        assert run_cells(second, FIND)[0]["ok"]
+        return left, value_of(second, "found")
+    finally:
+        first.close()
+        second.close()
+
+
+@BUBBLEWRAP
+def test_nothing_one_student_leaves_reaches_the_next():
+    left, found = left_and_found(SLOT)
+    assert left == (True, True)  # the traces were made
+    assert found == {"shm": False, "key": False, "files": [], "sleepers": []}
+
+
+def system_python_has_numpy() -> bool:
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import numpy"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def without_bubblewrap(monkeypatch):
+    """As if bubblewrap were missing; student code runs in the system's Python, which the slot's user
+    can run (the venv's Python lives under /root here)."""
+    monkeypatch.setattr(sandbox, "bubblewrap_works", lambda: False)
+    monkeypatch.setattr(sandbox, "PYTHON", SYSTEM_PYTHON, raising=False)
+
+
+AS_ROOT = pytest.mark.skipif(
+    os.geteuid() != 0 or not system_python_has_numpy(), reason="needs root (to switch users) and the system's numpy"
+)
+
+
+@AS_ROOT
+def test_nothing_one_student_leaves_reaches_the_next_without_bubblewrap(monkeypatch):
+    without_bubblewrap(monkeypatch)
+    left, found = left_and_found(SLOT + 1)
+    assert left == (True, True)
+    assert found == {"shm": False, "key": False, "files": [], "sleepers": []}
+
+
+@AS_ROOT
+def test_without_bubblewrap_student_code_cannot_signal_the_grader_or_write_its_results(monkeypatch, tmp_path):
+    without_bubblewrap(monkeypatch)
+    victim = subprocess.Popen(["sleep", "60"])  # stands for the grader: root's process
+    results = tmp_path / "results.json"
+    results.write_text("{}")
+    tmp_path.chmod(0o755)
+    attack = f"""
+import os, signal
+for target in ({victim.pid},):  # never -1: a sandbox that failed to drop root would kill every process
+    try:
+        os.kill(target, signal.SIGKILL)
+    except OSError:
+        pass
+try:
+    open({str(results)!r}, "w").write('{{"score": 100}}')
+except OSError:
+    pass
+"""
+    box = sandbox.Sandbox([], slot=SLOT + 2)
+    try:
+        run_cells(box, attack)
+        time.sleep(0.2)
+        assert victim.poll() is None
+        assert results.read_text() == "{}"
+    finally:
+        box.close()
+        victim.kill()
+        victim.wait()
+
+
+def test_a_budget_bounds_every_wait_restarts_included():
+    budget = sandbox.Budget(3)
+    box = sandbox.Sandbox([], slot=SLOT, budget=budget)
+    started = time.monotonic()
+    outcomes = []
+    try:
+        for _ in range(5):  # each would take its 2 s timeout, then a restart
+            try:
+                run_cells(box, "while True:\n    pass", timeout=2)
+            except sandbox.SandboxError as error:
+                outcomes.append(type(error).__name__)
+    finally:
+        box.close()
+    assert time.monotonic() - started < 3 + 1.5
+    assert outcomes == ["SandboxTimeout"] * 5
+
+
+@BUBBLEWRAP
+def test_stopping_every_process_in_the_sandbox_costs_no_more_than_the_timeout():
+    box = sandbox.Sandbox([], slot=SLOT)
+    # kill(-1) only from inside a PID namespace of the sandbox's own (where the pids are small)
+    stop_all = (
+        "import os, signal\nif os.getpid() < 20:\n    os.kill(-1, signal.SIGSTOP)\nos.kill(os.getpid(), signal.SIGSTOP)"
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(sandbox.SandboxError):
+            run_cells(box, stop_all, timeout=2)
+        assert run_cells(box, "x = 1")[0]["ok"]
+        assert time.monotonic() - started < 2 + 3
+    finally:
+        box.close()
+
+
+# --- as a normal user -------------------------------------------------------------------------------
+
+PLACES = ["/planted.py", "/grader/planted.py", "/tmp/planted.py", "/dev/planted.py", "/submission/planted.py"]
+PLANT = f"""
+for place in {PLACES!r}:
+    try:
+        open(place, "w").write("print('I run in the next sandbox')")
+    except OSError:
+        pass
+"""
+AS_USER = f"""
+import json
+from autograder import sandbox, wire
+first, second = sandbox.Sandbox([], slot=0), sandbox.Sandbox([], slot=0)
+first.request({{"op": "exec", "name": "a", "source": {PLANT!r}}}, 30)
+first.close()
+find = "import os\\nfound = [p for p in {PLACES!r} if os.path.exists(p)]"
+second.request({{"op": "exec", "name": "b", "source": find}}, 30)
+found = second.request({{"op": "lookup", "names": ["found"]}}, 30)["names"]["found"]
+print(json.dumps({{"bwrap": sandbox.bubblewrap_works(), "found": wire.decode(found["value"])}}))
+second.close()
+"""
+
+
+@AS_ROOT
+def test_as_a_normal_user_nothing_planted_reaches_the_next_sandbox():
+    user = ["setpriv", f"--reuid={THROWAWAY_UID}", f"--regid={THROWAWAY_UID}", "--clear-groups"]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": "/tmp"}
+    done = subprocess.run(
+        [*user, SYSTEM_PYTHON, "-c", AS_USER], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome == {"bwrap": True, "found": []}
+
+
+def test_a_forked_guard_can_call_the_students_code_through_the_sandbox_it_inherits():
+    box = sandbox.Sandbox([], slot=SLOT)
+    try:
+        run_cells(box, "def double(x):\n    return 2 * x")
+
+        def test_part():
+            call = {"op": "call", "name": "double", "args": [wire.encode(np.arange(3.0))], "kwargs": {}}
+            call["random_state"] = wire.encode(np.random.get_state())
+            reply = replies.check_reply(call, box.request(call, 10))
+            return wire.describe(wire.decode(reply["value"]))  # formats student data, within the child's limits
+
+        assert guard.run_limited(test_part, seconds=10) == "array([0. 2. 4.], dtype=float64)"
+        assert run_cells(box, "y = 1")[0]["ok"]  # the parent's channel is still in step
+    finally:
+        box.close()
+
+
+def test_threads_are_not_needed_to_talk_to_a_sandbox():
+    box = sandbox.Sandbox([], slot=SLOT)
+    try:
+        before = threading.active_count()
+        run_cells(box, "x = 1")
+        assert threading.active_count() == before
+        assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    finally:
+        box.close()
