@@ -1,7 +1,8 @@
 """Wrong answers to the lstm assignment.
 
-lstm_cell_forward keeps its solution: every other test uses it (the visible tests of the backward
-functions build their caches with it), so a wrong one would take every cell down with it.
+lstm_cell_forward keeps its solution: lstm_forward calls it, and at Validate the backward tests build
+their caches with the student's forward functions, so a wrong one would take every cell down with it.
+A wrong lstm_cell_backward also costs lstm_backward its points, as lstm_backward calls it.
 """
 
 from course.samples import WrongAnswers
@@ -13,7 +14,7 @@ WRONG_ANSWERS = WrongAnswers(
 def lstm_forward(x, a0, parameters):
     caches = []
     n_x, m, T_x = x.shape
-    n_y, n_a = parameters["Wy"].shape
+    n_y, n_a = parameters["Wya"].shape
     a, c, y = np.zeros((n_a, m, T_x)), np.zeros((n_a, m, T_x)), np.zeros((n_y, m, T_x))
     a_next, c_next = a0, a0
     for t in range(T_x):
