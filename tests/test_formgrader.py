@@ -108,8 +108,8 @@ def expected_row(student: str, notebook: str) -> tuple[str, bool]:
 def open_notebook_list(page: Page, lab: Lab, notebook: str):
     """The formgrader's page listing every submission of one notebook; returns its table rows."""
     page.goto(f"{lab.base_url}/formgrader/gradebook/{ASSIGNMENT}/{notebook}")
-    rows = page.locator("#main-table tbody tr")
-    expect(rows).to_have_count(len(EXPECTED))
+    rows = page.locator("#main-table tr").filter(has=page.locator("td.score"))  # the table fills in after load
+    expect(rows).to_have_count(len(EXPECTED), timeout=UI_TIMEOUT)
     expect(rows.first.locator(".score")).not_to_be_empty()
     return rows
 
@@ -158,7 +158,7 @@ def test_a_person_grades_the_written_answer(graded_course, lab, page, screenshot
     # Open the submission from the list, as a person does, and see the autograded cells' scores.
     row_of(rows, student).locator("a.name-hidden").click()
     score_input = page.locator(f"input.score#{grade_id}")
-    expect(score_input).to_be_visible()
+    expect(score_input).to_be_visible(timeout=UI_TIMEOUT)
     expect(score_input).to_have_class(re.compile(r"\bneeds_manual_grade\b"))
     for test_id, score in EXPECTED[student][notebook].items():
         if score is not None:

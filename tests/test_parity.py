@@ -20,7 +20,7 @@ import pytest
 from nbgrader.api import Gradebook
 from parity_courses import CASES, FIXTURES, graded
 
-from course.nbgrader_cli import run_nbgrader
+from course.nbgrader_cli import NbgraderError, run_nbgrader
 
 ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]+")
 
@@ -32,7 +32,12 @@ def graded_courses(tmp_path_factory):
 
     def get(name: str):
         if name not in done:
-            done[name] = graded(name, tmp_path_factory.mktemp(name))
+            try:
+                done[name] = graded(name, tmp_path_factory.mktemp(name))
+            except NbgraderError as error:  # a course nbgrader cannot grade: its tests fail without a rebuild
+                done[name] = error
+        if isinstance(done[name], NbgraderError):
+            raise done[name]
         return done[name]
 
     return get
