@@ -176,3 +176,16 @@ def test_a_person_grades_the_written_answer(graded_course, lab, page, screenshot
     auto_total = float(score.split(" / ")[0])
     assert listed(rows, student) == (shown(auto_total + 1.5, max_points(notebook)), False)
     steps.shot("listed-after")
+
+
+def test_the_formgrader_opens_from_jupyterlabs_menu(graded_course, lab, page, screenshots):
+    grader, _ = graded_course
+    steps = Steps(page, screenshots, f"{grader}-lab-menu")
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Nbgrader$")).click(timeout=UI_TIMEOUT)
+    page.locator(".lm-Menu-itemLabel").filter(has_text=re.compile(r"^Formgrader$")).click()
+    formgrader = page.frame_locator(".jp-MainAreaWidget iframe")
+    formgrader.locator("a", has_text="Manual Grading").click(timeout=UI_TIMEOUT)
+    expect(formgrader.locator("#main-table a", has_text=re.compile(rf"^{ASSIGNMENT}$"))).to_be_visible(
+        timeout=UI_TIMEOUT
+    )
+    steps.shot("formgrader-tab")

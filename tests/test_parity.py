@@ -54,9 +54,9 @@ def gradebook_rows(root, assignment):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         for submission in gradebook.find_assignment(assignment).submissions:
             student = submission.student.id
-            rows[student, "timestamp"] = str(submission.timestamp)
+            rows[student] = {"timestamp": str(submission.timestamp)}
             for notebook in submission.notebooks:
-                rows[student, notebook.name, "late_submission_penalty"] = notebook.late_submission_penalty
+                rows[student, notebook.name] = {"late_submission_penalty": notebook.late_submission_penalty}
                 for grade in notebook.grades:
                     rows[student, notebook.name, grade.name] = {
                         "auto_score": grade.auto_score,
@@ -74,7 +74,8 @@ def gradebook_rows(root, assignment):
 
 
 def scores(rows):
-    return {key: (row["auto_score"], row["needs_manual_grade"]) for key, row in rows.items() if isinstance(row, dict)}
+    """(score, needs a manual grade) of every graded cell."""
+    return {key: (row["auto_score"], row["needs_manual_grade"]) for key, row in rows.items() if "auto_score" in row}
 
 
 def normalised_output(output):
@@ -155,8 +156,6 @@ def test_nbgrader_gives_the_fixtures_the_scores_they_were_written_for(graded_cou
     expected = json.loads((FIXTURES / name / "expected_scores.json").read_text())
     rows = gradebook_rows(graded_courses(name).nbgrader, CASES[name].assignment)
     got = {}
-    for key, row in rows.items():
-        if isinstance(row, dict) and "auto_score" in row:
-            student, notebook, grade = key
-            got.setdefault(student, {}).setdefault(notebook, {})[grade] = row["auto_score"]
+    for (student, notebook, grade), (score, _) in scores(rows).items():
+        got.setdefault(student, {}).setdefault(notebook, {})[grade] = score
     assert got == expected
