@@ -50,7 +50,9 @@ class Graded:
 
 def fixture(name: str) -> Case:
     def lay_out(root: Path) -> None:
-        shutil.copytree(FIXTURES / name, root, dirs_exist_ok=True)
+        # expected_scores.json and duedate.txt describe the fixture: they are not course files
+        ignore = shutil.ignore_patterns("expected_scores.json", "duedate.txt")
+        shutil.copytree(FIXTURES / name, root, ignore=ignore, dirs_exist_ok=True)
 
     duedate = FIXTURES / name / "duedate.txt"
     return Case(name, lay_out, duedate.read_text().strip() if duedate.exists() else "")

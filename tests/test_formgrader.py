@@ -185,7 +185,7 @@ def test_the_formgrader_opens_from_jupyterlabs_menu(graded_course, lab, page, sc
     page.locator(".lm-Menu-itemLabel").filter(has_text=re.compile(r"^Formgrader$")).click()
     formgrader = page.frame_locator(".jp-MainAreaWidget iframe")
     formgrader.locator("a", has_text="Manual Grading").click(timeout=UI_TIMEOUT)
-    expect(formgrader.locator("#main-table a", has_text=re.compile(rf"^{ASSIGNMENT}$"))).to_be_visible(
-        timeout=UI_TIMEOUT
-    )
+    row = formgrader.locator("#main-table tr").filter(has=formgrader.locator("a", has_text=ASSIGNMENT))
+    expect(row).to_be_visible(timeout=UI_TIMEOUT)
+    expect(row.locator("td").nth(2), "the number of submissions").to_have_text(str(len(EXPECTED)))
     steps.shot("formgrader-tab")
