@@ -1,7 +1,8 @@
 """The student's path in a real browser: JupyterLab with nbgrader's extension, over a copy of release/,
 driven by Playwright in Debian's Chromium.
 
-Every release notebook opens, renders, and its kernel starts and runs the first code cell. The fc_net
+Every release notebook opens, renders, and its kernel starts and runs the first code cell; every
+figure it shows loads, and a screenshot of each is kept, as the student sees it. The fc_net
 notebook answered with the solutions runs all its cells and nbgrader's Validate button reports
 success; the untouched notebook's Validate lists every test cell as failing. Each step leaves a
 screenshot in build/screenshots/ (CI keeps that folder).
@@ -14,6 +15,7 @@ import nbformat
 import pytest
 from jupyter_lab import Lab, Steps, chromium, running_lab
 from playwright.sync_api import Page, expect
+from test_figures import shown_images
 
 from course import paths, sample_class
 from course.check import is_solution_cell, is_test_cell
@@ -157,6 +159,37 @@ def test_each_release_notebook_renders_and_its_kernel_runs(lab, page, screenshot
     if stderr.count():
         pytest.fail(f"{notebook}: the first code cell failed:\n{stderr.first.inner_text()}")
     steps.shot("first-cell-ran")
+
+
+# Whether an image has loaded and has a size on the page (a missing file leaves naturalWidth at 0).
+IMAGE_LOADED = "(image) => image.complete && image.naturalWidth > 0 && image.getBoundingClientRect().width > 0"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_figure_shows_in_jupyterlab(lab, page, screenshots, assignment):
+    """Walk to each markdown cell that shows a figure; the figure loads; screenshot it as it appears."""
+    notebook = f"{assignment}/{assignment}.ipynb"
+    nb = nbformat.read(lab.root / notebook, as_version=4)
+    figures = [(i, image) for i, c in enumerate(nb.cells) if c.cell_type == "markdown" for image in shown_images_of(c)]
+    if not figures:
+        pytest.skip(f"{notebook} shows no figure")
+    open_notebook(page, lab, notebook, nb)
+    page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputPrompt").click()
+    position = 0
+    for index, image in figures:
+        for _ in range(index - position):  # command mode: the notebook scrolls to the active cell
+            page.keyboard.press("ArrowDown")
+        position = index
+        active = page.locator(".jp-Notebook .jp-Cell.jp-mod-active")
+        shown = active.locator(f'.jp-RenderedMarkdown img[src*="{image}"]')
+        expect(shown, f"{notebook}: cell {index} does not show {image}").to_have_count(1)
+        shown.scroll_into_view_if_needed()
+        page.wait_for_function(IMAGE_LOADED, arg=shown.element_handle(), timeout=UI_TIMEOUT)
+        active.screenshot(path=screenshots / f"figure-{assignment}-{image.replace('/', '-')}")
+
+
+def shown_images_of(cell) -> list[str]:
+    return shown_images(nbformat.v4.new_notebook(cells=[cell]))
 
 
 def test_validate_lists_every_test_of_the_untouched_notebook_as_failing(lab, page, screenshots):

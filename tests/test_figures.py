@@ -13,8 +13,9 @@ ASSIGNMENTS = paths.assignments()
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)|<img[^>]*\bsrc=[\"']([^\"']+)[\"']")
 
 
-def shown_images(notebook_path) -> list[str]:
-    nb = nbformat.read(notebook_path, as_version=4)
+def shown_images(notebook) -> list[str]:
+    """The local images the markdown cells of a notebook (a path, or one already read) show."""
+    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
     found = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
