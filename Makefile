@@ -22,10 +22,13 @@ APT = apt-get update -qq -o DPkg::Lock::Timeout=600 && \
 sandbox:
 	@command -v bwrap >/dev/null || { $(APT) bubblewrap; }
 
-# For the tests also postgresql (the real gradebook server they start) and Chromium (driven by
-# Playwright in tests/test_browser.py, which fails and says so when it is missing).
+# For the tests also postgresql (the real gradebook server they start), Chromium (driven by
+# Playwright in tests/test_browser.py, which fails and says so when it is missing), and Debian's
+# python3-numpy: the tests of the sandbox without bubblewrap run student code as an unprivileged
+# user, who cannot run a venv kept under /root.
 system-packages: sandbox
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(APT) postgresql; }
+	@test -d /usr/lib/python3/dist-packages/numpy || { $(APT) python3-numpy; }
 	@test -x /usr/bin/chromium || { $(APT) chromium; } || echo "Could not install Debian's chromium: tests/test_browser.py will fail." >&2
 
 demo: $(VENV)/.installed sandbox
