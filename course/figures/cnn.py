@@ -2,7 +2,10 @@
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, Rectangle
+from matplotlib.patches import Rectangle
+
+from course.figures import drawing
+from course.figures.drawing import frame
 
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#d9d9d9"
 
@@ -37,14 +40,7 @@ def outline(ax, top_left, size, colour, origin=(0, 0), width=3.0, inset=0.0):
 
 
 def arrow(ax, start, end, colour="black"):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=18, color=colour, linewidth=1.5))
-
-
-def frame(ax, xlim, ylim):
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    drawing.arrow(ax, start, end, colour, width=1.5, head_size=18)
 
 
 def padding() -> Figure:

@@ -2,7 +2,8 @@
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch
+
+from course.figures import drawing
 
 FORWARD = "#1f77b4"
 BACKWARD = "#d62728"
@@ -10,38 +11,19 @@ CACHE = "#7f7f7f"
 
 
 def box(ax, x, y, text, color, width=1.9, height=0.9, fontsize=11):
-    """A rounded box centred at (x, y) with text inside."""
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - width / 2, y - height / 2),
-            width,
-            height,
-            boxstyle="round,pad=0.05",
-            facecolor="white",
-            edgecolor=color,
-            linewidth=2,
-        )
-    )
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color="black")
+    drawing.box(ax, (x, y), text, edge=color, width=width, height=height, linewidth=2, size=fontsize)
 
 
 def arrow(ax, start, end, color, label="", offset=(0, 0.22), dashed=False, fontsize=11):
     """An arrow from start to end, with a label near its middle."""
-    style = {"arrowstyle": "-|>", "color": color, "linewidth": 1.6, "mutation_scale": 14}
-    if dashed:
-        style["linestyle"] = (0, (4, 3))
-    ax.annotate("", xy=end, xytext=start, arrowprops=style)
+    drawing.arrow(ax, start, end, color, dashed=dashed)
     if label:
         middle = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
         ax.text(*middle, label, ha="center", va="center", fontsize=fontsize, color=color)
 
 
 def blank_axes(figure, xlim, ylim):
-    ax = figure.add_axes((0, 0, 1, 1))
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.axis("off")
-    return ax
+    return drawing.frame(figure.add_axes((0, 0, 1, 1)), xlim, ylim, equal=False)
 
 
 def network_caches() -> Figure:

@@ -5,7 +5,9 @@ import itertools
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Circle, FancyBboxPatch
+
+from course.figures import drawing
 
 GATE_COLOURS = {"f": "#d62728", "i": "#2ca02c", "c": "#9467bd", "o": "#1f77b4"}
 BACKWARD = "#d62728"
@@ -14,29 +16,11 @@ FONT = 13
 
 def canvas(width, height, xlim, ylim):
     figure = Figure(figsize=(width, height))
-    ax = figure.add_axes((0, 0, 1, 1))
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return figure, ax
+    return figure, drawing.frame(figure.add_axes((0, 0, 1, 1)), xlim, ylim)
 
 
 def arrow(ax, start, end, colour="black", width=1.6, style="-|>", dashed=False, curve=0.0):
-    ax.add_patch(
-        FancyArrowPatch(
-            start,
-            end,
-            arrowstyle=style,
-            mutation_scale=14,
-            color=colour,
-            linewidth=width,
-            linestyle="--" if dashed else "-",
-            connectionstyle=f"arc3,rad={curve}",
-            shrinkA=0,
-            shrinkB=0,
-        )
-    )
+    drawing.arrow(ax, start, end, colour, width=width, head=style, dashed=dashed, curve=curve, shrink=0)
 
 
 def line(ax, points, colour="black", width=1.6):
@@ -45,19 +29,9 @@ def line(ax, points, colour="black", width=1.6):
 
 
 def box(ax, centre, text, colour, width=1.0, height=0.6, size=FONT):
-    x, y = centre
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - width / 2, y - height / 2),
-            width,
-            height,
-            boxstyle="round,pad=0.05",
-            facecolor=colour,
-            edgecolor="black",
-            alpha=0.9,
-        )
+    drawing.box(
+        ax, centre, text, fill=colour, width=width, height=height, alpha=0.9, size=size, text_colour="white", bold=True
     )
-    ax.text(x, y, text, ha="center", va="center", fontsize=size, color="white", fontweight="bold")
 
 
 def operation(ax, centre, symbol, radius=0.25):

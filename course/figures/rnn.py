@@ -1,7 +1,9 @@
 """Figures of the rnn assignment: sequence tasks, the unrolled network and its gradient paths, truncated BPTT."""
 
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch
+
+from course.figures import drawing
 
 CELL = "#dbe8f6"
 INPUT = "#eeeeee"
@@ -12,41 +14,16 @@ FUTURE = "#1f6fb2"
 
 
 def box(ax, x, y, text, color, width=0.7, height=0.5, size=12):
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - width / 2, y - height / 2),
-            width,
-            height,
-            boxstyle="round,pad=0.02,rounding_size=0.08",
-            facecolor=color,
-            edgecolor="#555555",
-        )
-    )
-    ax.text(x, y, text, ha="center", va="center", fontsize=size)
+    style = "round,pad=0.02,rounding_size=0.08"
+    drawing.box(ax, (x, y), text, fill=color, edge="#555555", width=width, height=height, style=style, size=size)
 
 
 def arrow(ax, start, end, color=FORWARD, style="-", rad=0.0, width=1.4):
-    ax.add_patch(
-        FancyArrowPatch(
-            start,
-            end,
-            arrowstyle="-|>",
-            mutation_scale=14,
-            color=color,
-            linestyle=style,
-            linewidth=width,
-            connectionstyle=f"arc3,rad={rad}",
-        )
-    )
+    drawing.arrow(ax, start, end, color, width=width, dashed=style == "--", curve=rad)
 
 
 def blank_axes(figure, position, xlim, ylim):
-    ax = figure.add_subplot(position)
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return ax
+    return drawing.frame(figure.add_subplot(position), xlim, ylim)
 
 
 def sequence_task(ax, title, inputs, outputs, steps):
