@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import numpy.random  # numpy 2 loads it on first use: here once, not in every forked worker
 
-from autograder import frames, wire
+from autograder import frames, shell, wire
 
 OUTPUT_CAP = 16 * 1024
 PR_SET_DUMPABLE = 4
@@ -102,7 +102,7 @@ def call(request: dict, namespace: dict) -> dict:
     }
 
 
-HANDLERS = {"exec": run_cell, "lookup": lookup, "call": call}
+HANDLERS = {"exec": run_cell, "lookup": lookup, "call": call, "shell": shell.run_cell}
 
 
 def serve(channel_in, channel_out) -> None:
@@ -153,6 +153,7 @@ def zygote(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
     quiet_standard_streams()
     ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # workers may not trace it or open its files
+    shell.make_shell()  # made once here, so that each forked worker starts with it
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 1)
