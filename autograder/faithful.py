@@ -10,11 +10,13 @@ slow part (running the notebooks, and the independent verdicts) in a pool worker
 import logging
 from pathlib import Path
 
+import jsonschema
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.nbgraderformat import common as nbgraderformat_common
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, SaveAutoGrades
 from nbgrader.utils import find_all_files, is_grade, is_solution
 from traitlets.config import Config
@@ -23,6 +25,25 @@ from autograder import combine
 from autograder.course_dir import Course, CourseError
 from autograder.executor import Run, SandboxExecute, run_notebook
 from autograder.grade import CellResult, Options, Result
+
+
+class SchemaCache:
+    """`jsonschema.validate` for nbgrader's metadata checks, minus the check of nbgrader's own schema
+    against jsonschema's metaschema on every cell (most of what CheckCellMetadata costs)."""
+
+    def __init__(self):
+        self.validators: dict[int, tuple[dict, object]] = {}
+
+    def validate(self, instance, schema) -> None:
+        known = self.validators.get(id(schema))
+        if known is None or known[0] is not schema:
+            known = self.validators[id(schema)] = (schema, jsonschema.validators.validator_for(schema)(schema))
+        error = jsonschema.exceptions.best_match(known[1].iter_errors(instance))
+        if error is not None:
+            raise error
+
+
+nbgraderformat_common.jsonschema = SchemaCache()
 
 
 class CombineVerdicts(NbGraderPreprocessor):
