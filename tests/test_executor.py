@@ -4,7 +4,6 @@ nbgrader's own documentation course: same outputs, same scores, nbgrader's tools
 import shutil
 from pathlib import Path
 
-import nbformat
 import nbgrader
 import pytest
 from nbclient import NotebookClient
@@ -120,3 +119,18 @@ def test_nbgraders_feedback_and_export_work_after_us(docs_course):
     assert (root / "feedback" / "hacker" / "ps1" / "problem1.html").exists()
     run_nbgrader(["export", "--to", str(root / "grades.csv")], root)
     assert "hacker" in (root / "grades.csv").read_text()
+
+
+def test_late_penalties_are_nbgraders(tmp_path):
+    """timestamp.txt, the gradebook's due date and the course's LateSubmissionPlugin decide the penalty."""
+    for folder in ("source", "submitted"):
+        shutil.copytree(USER_GUIDE / folder, tmp_path / folder)
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    run_nbgrader(["generate_assignment", "ps1"], tmp_path)
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        gradebook.update_or_create_assignment("ps1", duedate="2015-02-02 12:00:00 UTC")
+    results = {r.student: r for r in grade_class(Course(tmp_path), "ps1", workers=1, progress=False)}
+    # hacker submitted on 2015-02-01 (on time), bitdiddle on 2015-02-02 at 22:58 UTC (late: "zero")
+    assert results["hacker"].score == 3.0
+    assert results["bitdiddle"].score == 0.0
+    assert [c.score for c in results["bitdiddle"].cells if c.grade_id == "late penalty"] == [-1.5]
