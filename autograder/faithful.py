@@ -23,7 +23,7 @@ from traitlets.config import Config
 
 from autograder import combine
 from autograder.course_dir import Course, CourseError
-from autograder.executor import Run, SandboxExecute, run_notebook
+from autograder.executor import Run, SandboxExecute, run_notebook, wait_closed
 from autograder.grade import CellResult, Options, Result
 
 
@@ -192,5 +192,6 @@ def execute_ahead(course: Course, assignment: str, student: str, slot: int, opti
             continue
         runs[name] = run_notebook(nb, items, slot, options.limits, options.timeout, on_timeout)
         source_nb = course.path("source", ".", assignment) / f"{name}.ipynb"
+        wait_closed()  # the judge's sandbox is this slot's too: the run's one must be cleared first
         runs[name].verdicts = combine.verdicts_for(source_nb, nb, items, slot, options)
     return runs
