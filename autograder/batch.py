@@ -21,7 +21,7 @@ from autograder.faithful import Converter, execute_ahead, notebook_names
 from autograder.grade import Options, Result
 from autograder.report import write_csv, write_feedback
 from autograder.sandbox import stop_zygotes
-from autograder.submission import read_submission
+from autograder.submission import parse_notebook, read_submission
 
 _slot = 0
 
@@ -50,9 +50,38 @@ def submission_flags(course: Course, assignment: str, student: str) -> list[str]
     return read_submission(course.submission_folder(student, assignment), student, spec, released).flags
 
 
+def refused(folder: Path) -> str:
+    """Why the submission cannot be read safely ("" if it can): a link could point at a classmate's
+    work, and a FIFO or a device would hang whoever opens it (nbgrader's copy of the folder too)."""
+    if folder.is_symlink():
+        return f"refused: the folder {folder.name} is a symbolic link, which is not followed"
+    for root, dirs, files in os.walk(folder):
+        for name in sorted(dirs + files):
+            path = Path(root) / name
+            where = path.relative_to(folder)
+            if path.is_symlink():
+                return f"refused: {where} is a symbolic link, which is not followed"
+            if not (path.is_dir() or path.is_file()):
+                return f"refused: {where} is not a regular file"
+    return ""
+
+
+def unparsable(folder: Path, names) -> str:
+    """Why a submitted notebook is not a notebook ("" if each is one), said as submission.py says it."""
+    for name in names:
+        path = folder / f"{name}.ipynb"
+        if path.exists():
+            cells, problem = parse_notebook(path)
+            if cells is None:
+                return problem
+    return ""
+
+
 def prepare(course: Course, assignment: str, student: str, slot: int, options: Options) -> tuple:
     """What a worker computes for one submission: (student, runs by notebook, flags, seconds)."""
     started = time.monotonic()
+    if refused(course.submission_folder(student, assignment)):
+        return student, {}, [], time.monotonic() - started
     try:
         runs = execute_ahead(course, assignment, student, slot, options)
     except Exception as error:  # noqa: BLE001 (this process's converter runs the notebooks itself then)
@@ -100,6 +129,9 @@ def grade_one(converter: Converter, course: Course, assignment: str, names, stud
     if not any((folder / f"{name}.ipynb").exists() for name in names):
         expected = ", ".join(f"{name}.ipynb" for name in names)
         return Result(student, assignment, "missing", f"no notebook ({expected}) in {folder}", flags=flags)
+    problem = refused(folder) or unparsable(folder, names)
+    if problem:
+        return Result(student, assignment, "unreadable", problem, flags=flags)
     try:
         return converter.grade(student, runs, flags)
     except Exception as error:  # noqa: BLE001 (one submission's failure never stops the class)

@@ -26,6 +26,7 @@ from autograder import combine
 from autograder.course_dir import Course, CourseError
 from autograder.executor import Run, SandboxExecute, run_notebook
 from autograder.grade import CellResult, Options, Result
+from autograder.sandbox import Budget
 
 
 class SchemaCache:
@@ -180,22 +181,29 @@ def sanitize(nb, course: Course, config: Config, assignment: str, student: str, 
 
 
 def execute_ahead(course: Course, assignment: str, student: str, slot: int, options: Options) -> dict[str, Run]:
-    """Run each submitted notebook of the student (sanitized as nbgrader will), with its verdicts."""
+    """Run each submitted notebook of the student (sanitized as nbgrader will), with its verdicts, all
+    within one time budget (sandbox.Budget: the timeout per graded cell, and a margin)."""
     config = autograde_config(course, options)
     folder = course.path("submitted", student, assignment)
     items = workdir_items(course, assignment, student)
     on_timeout = dict(Execute(config=config).error_on_timeout)
-    judging = replace(Options.from_config(course.config, options.timeout), limits=options.limits)
-    runs = {}
+    notebooks = {}
     for name in notebook_names(course, assignment):
         path = folder / f"{name}.ipynb"
         if not path.exists():
             continue
         try:
-            nb = sanitize(nbformat.read(path, as_version=4), course, config, assignment, student, name, folder)
+            notebooks[name] = sanitize(
+                nbformat.read(path, as_version=4), course, config, assignment, student, name, folder
+            )
         except Exception:  # noqa: BLE001, S112 (nbgrader reports it when it grades the submission)
             continue
-        runs[name] = run_notebook(nb, items, slot, options.limits, options.timeout, on_timeout)
+    graded = sum(is_grade(cell) for nb in notebooks.values() for cell in nb.cells)
+    budget = Budget.for_cells(options.timeout, graded)
+    judging = replace(Options.from_config(course.config, options.timeout), limits=options.limits, budget=budget)
+    runs = {}
+    for name, nb in notebooks.items():
+        runs[name] = run_notebook(nb, items, slot, options.limits, options.timeout, on_timeout, budget)
         source_nb = course.path("source", ".", assignment) / f"{name}.ipynb"
         runs[name].verdicts = combine.verdicts_for(source_nb, nb, items, slot, judging)
     return runs
