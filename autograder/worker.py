@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy.random  # noqa: F401 (numpy 2 loads it on first use: here once, not in every forked worker)
 
-from autograder import calls, frames, shell, wire
+from autograder import calls, frames, wire
 
 OUTPUT_CAP = 16 * 1024
 FILES_CAP = 8 * 2**20  # bytes of files a notebook leaves that come back to autograded/ (base64 fits a frame)
@@ -133,7 +133,22 @@ def files(request: dict, namespace: dict) -> dict:
     return {"ok": True, "files": found}
 
 
-HANDLERS = {"exec": run_cell, "lookup": lookup, "call": call, "shell": shell.run_cell, "files": files}
+def shell_available() -> bool:
+    """Whether this Python has IPython (the faithful path's shell); the judge's workers do without."""
+    try:
+        import autograder.shell  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_in_shell(request: dict, namespace: dict) -> dict:
+    from autograder import shell  # imported here: a Python without IPython still serves the other operations
+
+    return shell.run_cell(request, namespace)
+
+
+HANDLERS = {"exec": run_cell, "lookup": lookup, "call": call, "shell": run_in_shell, "files": files}
 
 
 def serve(channel_in, channel_out) -> None:
@@ -187,7 +202,10 @@ def zygote(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
     quiet_standard_streams()
     ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # workers may not trace it or open its files
-    shell.make_shell()  # made once here, so that each forked worker starts with it
+    if shell_available():
+        from autograder import shell
+
+        shell.make_shell()  # made once here, so that each forked worker starts with it
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 1)
