@@ -166,7 +166,8 @@ def workdir_items(course: Course, assignment: str, student: str) -> list[Path]:
     items = [p for p in sorted(submitted.iterdir()) if p.suffix != ".ipynb" and not p.name.startswith(".")]
     ignore = list(course.directory.ignore) + ["*.ipynb"]
     shipped = {Path(f).relative_to(source).parts[0] for f in find_all_files(str(source), ignore)}
-    return items + [source / name for name in sorted(shipped)]
+    # the instructor's links (a helper shared by assignments) are followed: the sandbox copies files only
+    return items + [(source / name).resolve() for name in sorted(shipped)]
 
 
 def sanitize(nb, course: Course, config: Config, assignment: str, student: str, name: str, folder: Path):
