@@ -47,3 +47,23 @@ def test_a_cell_that_failed_here_keeps_its_error_and_gets_the_verdicts_reason():
 def test_a_passed_verdict_leaves_the_cell_alone():
     cell, score = graded(Verdict("t1", "passed", ""))
     assert (score, cell.outputs, outcome(cell, score, Verdict("t1", "passed", ""))) == (2, [], ("passed", ""))
+
+
+def test_with_the_reference_setting_a_cell_failed_only_by_a_wrong_helper_gets_full_points():
+    error = new_output("error", ename="AssertionError", evalue="", traceback=[])
+    verdict = Verdict("t1", "passed", "passed with the instructor's relu in place of yours")
+    for reference, points in ((True, 2), (False, 0)):
+        nb = new_notebook(cells=[graded_cell("t1", [error])])
+        apply_verdicts(nb, {"t1": verdict}, reference)
+        cell = nb.cells[0]
+        score = determine_grade(cell)[0]
+        assert score == points
+        if reference:
+            assert outcome(cell, score, verdict) == ("passed", verdict.reason)
+
+
+def test_a_passed_verdict_without_the_instructors_functions_does_not_overturn_a_failure():
+    error = new_output("error", ename="AssertionError", evalue="", traceback=[])
+    nb = new_notebook(cells=[graded_cell("t1", [error])])
+    apply_verdicts(nb, {"t1": Verdict("t1", "passed", "")}, reference=True)
+    assert determine_grade(nb.cells[0])[0] == 0
