@@ -1,8 +1,15 @@
-"""Grading a class: submissions in parallel workers, results recorded as they arrive."""
+"""Grading a class: notebooks run in parallel workers; nbgrader's converter records each result here.
+
+A pool worker runs a submission's notebooks in the sandbox, with their independent verdicts
+(autograder.faithful.execute_ahead); this process then runs nbgrader's Autograde converter on
+the submission with those outputs, so the gradebook has one writer. Results arrive in the order
+the workers finish them.
+"""
 
 import multiprocessing
 import multiprocessing.util
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -10,10 +17,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from autograder.course_dir import Course
-from autograder.grade import CellResult, Options, Result, grade_submission
-from autograder.gradebook import GradebookWriter
+from autograder.faithful import Converter, execute_ahead, notebook_names
+from autograder.grade import Options, Result
 from autograder.report import write_csv, write_feedback
 from autograder.sandbox import stop_zygotes
+from autograder.submission import parse_notebook, read_submission
 
 _slot = 0
 
@@ -33,13 +41,58 @@ def claim_slot(slots) -> None:
     multiprocessing.util.Finalize(None, stop_zygotes, exitpriority=10)
 
 
-def grade_in_worker(spec, released, folder: Path, student: str, options: Options) -> Result:
-    return grade_submission(spec, released, folder, student, _slot, options)
+def submission_flags(course: Course, assignment: str, student: str) -> list[str]:
+    """Signs of tampering in a course-style submission (one notebook named as the assignment)."""
+    try:
+        spec, released = course.spec(assignment), course.released(assignment)
+    except Exception:  # noqa: BLE001 (an assignment in another style has no such checks)
+        return []
+    return read_submission(course.submission_folder(student, assignment), student, spec, released).flags
 
 
-def failed_result(spec, student: str, error: BaseException) -> Result:
-    cells = [CellResult(t.grade_id, t.points, 0.0, "not run") for t in spec.tests]
-    return Result(student, spec.name, "error", f"the grader failed: {type(error).__name__}: {error}", cells)
+def refused(folder: Path) -> str:
+    """Why the submission cannot be read safely ("" if it can): a link could point at a classmate's
+    work, and a FIFO or a device would hang whoever opens it (nbgrader's copy of the folder too)."""
+    if folder.is_symlink():
+        return f"refused: the folder {folder.name} is a symbolic link, which is not followed"
+    for root, dirs, files in os.walk(folder):
+        for name in sorted(dirs + files):
+            path = Path(root) / name
+            where = path.relative_to(folder)
+            if path.is_symlink():
+                return f"refused: {where} is a symbolic link, which is not followed"
+            if not (path.is_dir() or path.is_file()):
+                return f"refused: {where} is not a regular file"
+    return ""
+
+
+def unparsable(folder: Path, names) -> str:
+    """Why a submitted notebook is not a notebook ("" if each is one), said as submission.py says it."""
+    for name in names:
+        path = folder / f"{name}.ipynb"
+        if path.exists():
+            cells, problem = parse_notebook(path)
+            if cells is None:
+                return problem
+    return ""
+
+
+def prepare(course: Course, assignment: str, student: str, slot: int, options: Options) -> tuple:
+    """What a worker computes for one submission: (student, runs by notebook, flags, seconds)."""
+    started = time.monotonic()
+    if refused(course.submission_folder(student, assignment)):
+        return student, {}, [], time.monotonic() - started
+    try:
+        runs = execute_ahead(course, assignment, student, slot, options)
+    except Exception as error:  # noqa: BLE001 (this process's converter runs the notebooks itself then)
+        runs = {}
+        flags = [f"the grader's worker failed ({type(error).__name__}: {error}); graded without verdicts"]
+        return student, runs, flags, time.monotonic() - started
+    return student, runs, submission_flags(course, assignment, student), time.monotonic() - started
+
+
+def prepare_in_worker(course: Course, assignment: str, student: str, options: Options) -> tuple:
+    return prepare(course, assignment, student, _slot, options)
 
 
 def grade_class(
@@ -51,57 +104,53 @@ def grade_class(
     csv_path: Path | None = None,
     progress: bool = True,
 ) -> list[Result]:
-    """Grade every submission (or the students given); record, write feedback and the CSV."""
-    spec = course.spec(assignment)
-    released = course.released(assignment)
+    """Grade every submission (or the students given): gradebook, autograded/, feedback and the CSV."""
+    names = notebook_names(course, assignment)
     students = students if students is not None else course.students(assignment)
     options = options or Options.from_config(course.config, course.cell_timeout)
     workers = max(1, min(workers or usable_cores(), len(students) or 1))
+    converter = Converter(course, assignment, options, slot=workers)
     results = []
-    with GradebookWriter(course.db_url, spec) as gradebook:
-        jobs = [(spec, released, course.submission_folder(s, assignment), s, options) for s in students]
-        bar = tqdm(total=len(jobs), desc=f"grading {assignment}", unit="student", disable=not progress)
-        for result in run_jobs(jobs, workers):
-            if result.status != "error":
-                gradebook.record(result)
-            write_feedback(course.feedback_file(result.student, assignment), result)
-            results.append(result)
-            bar.update()
-        bar.close()
-    write_csv(csv_path or course.root / "reports" / f"{assignment}.csv", spec, results)
+    bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="student", disable=not progress)
+    for student, runs, flags, seconds in run_jobs(course, assignment, students, workers, options):
+        started = time.monotonic()
+        result = grade_one(converter, course, assignment, names, student, runs, flags)
+        result.seconds = seconds + time.monotonic() - started
+        write_feedback(course.feedback_file(student, assignment), result)
+        results.append(result)
+        bar.update()
+    bar.close()
+    write_csv(csv_path or course.root / "reports" / f"{assignment}.csv", results)
     return sorted(results, key=lambda r: r.student)
 
 
-def run_jobs(jobs: list, workers: int):
-    """Results in the order they finish; one submission's failure never stops the others."""
+def grade_one(converter: Converter, course: Course, assignment: str, names, student, runs, flags) -> Result:
+    folder = course.submission_folder(student, assignment)
+    if not any((folder / f"{name}.ipynb").exists() for name in names):
+        expected = ", ".join(f"{name}.ipynb" for name in names)
+        return Result(student, assignment, "missing", f"no notebook ({expected}) in {folder}", flags=flags)
+    problem = refused(folder) or unparsable(folder, names)
+    if problem:
+        return Result(student, assignment, "unreadable", problem, flags=flags)
+    try:
+        return converter.grade(student, runs, flags)
+    except Exception as error:  # noqa: BLE001 (one submission's failure never stops the class)
+        return Result(student, assignment, "error", f"the grader failed: {type(error).__name__}: {error}", flags=flags)
+
+
+def run_jobs(course: Course, assignment: str, students: list[str], workers: int, options: Options):
+    """Each student's runs, in the order they finish; a job that breaks its worker comes back without runs."""
     if workers == 1:
-        for job in jobs:
-            try:
-                yield grade_submission(*job[:4], 0, job[4])
-            except Exception as error:  # noqa: BLE001 (a grader bug on one submission must not stop the class)
-                yield failed_result(job[0], job[3], error)
+        for student in students:
+            yield prepare(course, assignment, student, 0, options)
         return
-    broken = []
-    yield from run_in_pool(jobs, workers, broken)
-    # Student code that kills its grading process (possible only without bubblewrap) breaks the
-    # whole pool: grade each job that was caught in it alone, so that only the culprit fails.
-    for job in broken:
-        yield from run_in_pool([job], 1, failed := [])
-        if failed:
-            yield failed_result(job[0], job[3], RuntimeError("the grading process was killed"))
-
-
-def run_in_pool(jobs: list, workers: int, broken: list):
     slots = multiprocessing.Manager().Queue()
     for slot in range(workers):
         slots.put(slot)
     with ProcessPoolExecutor(max_workers=workers, initializer=claim_slot, initargs=(slots,)) as pool:
-        futures = {pool.submit(grade_in_worker, *job): job for job in jobs}
+        futures = {pool.submit(prepare_in_worker, course, assignment, s, options): s for s in students}
         for future in as_completed(futures):
-            job = futures[future]
             try:
                 yield future.result()
-            except BrokenProcessPool:
-                broken.append(job)
-            except Exception as error:  # noqa: BLE001 (as above)
-                yield failed_result(job[0], job[3], error)
+            except (BrokenProcessPool, Exception) as error:  # noqa: BLE001 (the converter runs it alone then)
+                yield futures[future], {}, [f"the grader's worker failed ({type(error).__name__})"], 0.0

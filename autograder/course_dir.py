@@ -58,4 +58,6 @@ class Course:
         return self.path("submitted", student, assignment)
 
     def feedback_file(self, student: str, assignment: str) -> Path:
-        return self.path("feedback", student, assignment) / f"{assignment}.html"
+        """Our page for the student; outside nbgrader's feedback/ folder, whose `generate_feedback`
+        skips a submission whose folder exists there."""
+        return self.root / "reports" / assignment / "feedback" / f"{student}.html"

@@ -67,6 +67,33 @@ class Each(Shape):
             conform(value[key], self.shape, f"{where}[{key!r}]")
 
 
+class Mapping(Shape):
+    """A dict of at most `count` entries, each key of shape `keys` and each value of shape `values`."""
+
+    def __init__(self, keys, values, count: int):
+        self.keys, self.values, self.count = keys, values, count
+
+    def check(self, value, where):
+        if type(value) is not dict or len(value) > self.count:
+            raise WireError(f"{where} must be a dict of at most {self.count} entries")
+        for key, item in value.items():
+            conform(key, self.keys, f"{where} key")
+            conform(item, self.values, f"{where}[{key!r}]")
+
+
+class ListOf(Shape):
+    """A list of at most `count` items of one shape."""
+
+    def __init__(self, shape, count: int):
+        self.shape, self.count = shape, count
+
+    def check(self, value, where):
+        if type(value) is not list or len(value) > self.count:
+            raise WireError(f"{where} must be a list of at most {self.count} items")
+        for index, item in enumerate(value):
+            conform(item, self.shape, f"{where}[{index}]")
+
+
 class Items(Shape):
     def __init__(self, shape, count: int):
         self.shape, self.count = shape, count
@@ -93,6 +120,23 @@ OUTPUT = {"stdout": Text(2**20), "stderr": Text(2**20), "wrote_stderr": bool}
 ERROR = Fields({"ok": Equal(False), "error": Fields({"type": Text(200), "message": Text(2**20), "traceback": Text(2**20)}), **OUTPUT})  # fmt: skip
 FOUND = OneOf(Fields({"kind": Equal("missing")}), Fields({"kind": Equal("callable")}), Fields({"kind": Equal("value"), "value": NODE}))  # fmt: skip
 
+# the nbformat outputs of one cell, as autograder.shell records them (mime data: text, or JSON for application/json)
+MIME = Mapping(Text(200), OneOf(Text(2**22), dict, list), 50)
+CELL_OUTPUT = OneOf(
+    Fields({"output_type": Equal("stream"), "name": OneOf(Equal("stdout"), Equal("stderr")), "text": Text(2**22)}),
+    Fields({"output_type": Equal("display_data"), "data": MIME, "metadata": dict}),
+    Fields({"output_type": Equal("execute_result"), "data": MIME, "metadata": dict, "execution_count": int}),
+    Fields(
+        {
+            "output_type": Equal("error"),
+            "ename": Text(200),
+            "evalue": Text(2**20),
+            "traceback": ListOf(Text(2**20), 1000),
+        }
+    ),
+)
+FILES = Mapping(Text(1000), Text(2**24), 10_000)
+
 
 def reply_shape(request: dict) -> Shape:
     """What the worker may answer to `request`, when it succeeds (autograder.worker's operations): nothing else, and
@@ -104,6 +148,10 @@ def reply_shape(request: dict) -> Shape:
     elif request["op"] == "call":
         passed = {"args": Items(NODE, len(request["args"])), "kwargs": Each(request["kwargs"], NODE)}
         answer = Fields({"ok": Equal(True), **passed, "value": NODE, "random_state": NODE, **OUTPUT})
+    elif request["op"] == "shell":
+        answer = Fields({"ok": Equal(True), "outputs": ListOf(CELL_OUTPUT, 10_000), "execution_count": int, **OUTPUT})
+    elif request["op"] == "files":
+        answer = Fields({"ok": Equal(True), "files": FILES, **OUTPUT})
     else:
         raise ValueError(f"no reply shape for the operation {request['op']!r}")
     return answer

@@ -6,12 +6,11 @@ import statistics
 from pathlib import Path
 
 from autograder.grade import Result
-from autograder.spec import AssignmentSpec
 
 
-def write_csv(path: Path, spec: AssignmentSpec, results: list[Result]) -> None:
+def write_csv(path: Path, results: list[Result]) -> None:
     """One row per student, one column per graded cell, then the total, the status and the flags."""
-    test_ids = [test.grade_id for test in spec.tests]
+    test_ids = list(dict.fromkeys(cell.grade_id for result in results for cell in result.cells))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as stream:
         writer = csv.writer(stream)

@@ -180,6 +180,8 @@ def bubblewrap_command(files: dict[str, int], python: list[str], limits: Limits,
     command += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm"]
     command += ["--remount-ro", "/dev"]
     command += ["--size", size, "--perms", "1777", "--tmpfs", WORKDIR_INSIDE]
+    for folder in dict.fromkeys(str(p) for name in files for p in reversed(Path(name).parents) if str(p) != "."):
+        command += ["--perms", "0755", "--dir", f"{WORKDIR_INSIDE}/{folder}"]
     for name, fd in files.items():
         command += ["--perms", "0644", "--file", str(fd), f"{WORKDIR_INSIDE}/{name}"]
     command += ["--remount-ro", "/", "--chdir", WORKDIR_INSIDE]
@@ -216,12 +218,26 @@ def worker_environment(grader_dir: str, workdir: str) -> dict:
     }
 
 
+def file_names(paths: list[Path]) -> dict[str, Path]:
+    """The files to copy into a working copy, by their name there: a folder's files (not following
+    links to folders) under the folder's name."""
+    names = {}
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            for folder, _, files in os.walk(path):
+                for name in sorted(files):
+                    names[str((Path(folder) / name).relative_to(path.parent))] = Path(folder) / name
+        else:
+            names[path.name] = path
+    return names
+
+
 def open_files(paths: list[Path]) -> dict[str, int]:
     """Descriptors of the files to copy into a working copy, opened without following links."""
     fds = {}
     try:
-        for path in paths:
-            fds[path.name] = open_submitted(path)
+        for name, path in file_names(paths).items():
+            fds[name] = open_submitted(path)
     except OSError:
         for fd in fds.values():
             os.close(fd)
@@ -438,10 +454,11 @@ class Sandbox:
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
             for name, fd in open_files(self.helpers).items():
+                (self.workdir / name).parent.mkdir(parents=True, exist_ok=True)
                 with os.fdopen(fd, "rb") as source, open(self.workdir / name, "wb") as copy:
                     shutil.copyfileobj(source, copy)
             if self.uid is not None:
-                for path in [self.workdir, *self.workdir.iterdir()]:
+                for path in [self.workdir, *self.workdir.rglob("*")]:
                     os.chown(path, self.uid, self.uid)
         isolate = without_bubblewrap(self.uid)
         python = [PYTHON, "-s", "-c", "from autograder.worker import main; main()"]

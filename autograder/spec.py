@@ -121,7 +121,8 @@ class AssignmentSpec:
     def extra_files(self) -> list[Path]:
         """Files released beside the notebook (helpers such as rnn_utils.py), from the source."""
         notebook = f"{self.name}.ipynb"
-        return sorted(p for p in self.source_dir.iterdir() if p.is_file() and p.name != notebook)
+        # the instructor's links (a helper shared by assignments) are followed: the sandbox copies files only
+        return sorted(p.resolve() for p in self.source_dir.iterdir() if p.is_file() and p.name != notebook)
 
 
 def read_spec(source_dir: Path, name: str, path: Path | None = None) -> AssignmentSpec:

@@ -20,7 +20,7 @@ import numpy as np
 
 from autograder import magics, proxy, reference, testcell
 from autograder.proxy import Unverifiable
-from autograder.sandbox import Limits
+from autograder.sandbox import Budget, Limits
 from autograder.session import Session, StudentCodeError
 from autograder.spec import AssignmentSpec, TestCell, read_spec
 
@@ -35,6 +35,7 @@ class Options:
     timeout: float = 30.0
     limits: Limits = field(default_factory=Limits)
     reference_for_other_functions: bool = False  # issue 14's course setting
+    budget: Budget | None = None  # the submission's, when the faithful run shares it (autograder.faithful)
 
     @classmethod
     def from_config(cls, config, timeout: float) -> "Options":
@@ -70,6 +71,8 @@ class Judge:
     def __init__(self, spec: AssignmentSpec, helpers: list[Path], slot: int, options: Options):
         self.spec, self.options = spec, options
         budget = options.timeout * (len(spec.steps) + 1) + BUDGET_CONSTANT
+        if options.budget is not None:
+            budget = options.budget.remaining()
         self.session = Session(helpers, slot, options.limits, options.timeout, budget)
         self.namespace = {"__name__": "__main__"}
         self.problems: list[str] = []

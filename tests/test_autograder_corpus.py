@@ -14,12 +14,12 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
+from nbgrader.preprocessors import SaveAutoGrades
 
 from autograder import sandbox
 from autograder.batch import grade_class
 from autograder.course_dir import Course
 from autograder.grade import Options
-from autograder.gradebook import GradebookWriter
 from autograder.sandbox import bubblewrap_works
 from course import paths, sample_class
 from course.check import nbgrader_meta
@@ -419,14 +419,14 @@ def test_no_sequence_of_restarts_exceeds_the_submissions_budget(tmp_path):
 
 
 def test_a_failed_gradebook_write_loses_no_other_students_results(tmp_path, monkeypatch):
-    record = GradebookWriter.record
+    save = SaveAutoGrades.preprocess  # nbgrader's step that writes the scores to the gradebook
 
-    def disk_full(self, result):
-        if result.student == "a_first":
+    def disk_full(self, nb, resources):
+        if resources["nbgrader"]["student"] == "a_first":
             raise OSError(errno.ENOSPC, "No space left on device")
-        record(self, result)
+        return save(self, nb, resources)
 
-    monkeypatch.setattr(GradebookWriter, "record", disk_full)
+    monkeypatch.setattr(SaveAutoGrades, "preprocess", disk_full)
     results = grade_students(tmp_path, {"a_first": correct(), "b_second": correct()})
     course_root = tmp_path / "course"
     assert results["b_second"].score == 100

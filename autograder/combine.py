@@ -1,0 +1,89 @@
+"""Combining the faithful run with the independent verdicts, and saying what happened in each cell.
+
+A test cell that passed in the notebook but whose independent verdict is "failed" gets an error
+output before nbgrader's SaveAutoGrades sees it: the student loses its points, and the result is
+flagged. An "unverifiable" verdict (or none) leaves nbgrader's verdict standing, and the cell's
+feedback says it was not verified independently.
+
+With the course setting `Verdict.reference_for_other_functions`, a test cell that failed in the
+notebook but passed independently with the instructor's reference for the other graded functions
+its function calls (the verdict's reason names them) gets full points: its outputs are replaced by
+a note saying so, which nbgrader's SaveAutoGrades scores as a pass. This is where scores differ
+from nbgrader's on purpose: a wrong helper costs its own cells only.
+"""
+
+from pathlib import Path
+
+import nbformat
+from nbgrader.utils import is_grade, is_solution
+
+from autograder.verdict import Options, Verdict, judge
+
+FAILED_INDEPENDENTLY = "IndependentVerificationError"
+PASSED_WITH_REFERENCE = "Passed independently of your other functions"
+
+
+def verdicts_for(source_nb: Path, submitted, items: list[Path], slot: int, options: Options) -> dict:
+    """The independent verdicts of a notebook's test cells; none when the judge itself fails."""
+    try:
+        return judge(source_nb, submitted, items, slot, options)
+    except Exception:  # noqa: BLE001 (a verdict that cannot be computed leaves nbgrader's standing)
+        return {}
+
+
+def is_test(cell) -> bool:
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+
+
+def errors(cell) -> list:
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def wrote_stderr(cell) -> bool:
+    return any(o.output_type == "stream" and o.name == "stderr" for o in cell.get("outputs", []))
+
+
+def passed_with_reference(cell, verdict: Verdict | None) -> bool:
+    """Whether the cell failed here, but passed independently with the instructor's other functions."""
+    failed = errors(cell) or wrote_stderr(cell)
+    return bool(failed and verdict and verdict.status == "passed" and verdict.reason)
+
+
+def apply_verdicts(nb, verdicts: dict, reference: bool = False) -> None:
+    """Give each test cell that passed here but failed independently an error output; with `reference`
+    (the course setting), each that failed here but passed with the instructor's other functions a pass."""
+    for cell in nb.cells:
+        verdict = verdicts.get(cell.metadata.get("nbgrader", {}).get("grade_id")) if is_test(cell) else None
+        if reference and passed_with_reference(cell, verdict):
+            note = f"{PASSED_WITH_REFERENCE}: {verdict.reason}\n"
+            cell.outputs = [nbformat.from_dict({"output_type": "stream", "name": "stdout", "text": note})]
+        elif verdict and verdict.status == "failed" and not errors(cell) and not wrote_stderr(cell):
+            message = f"the test failed when run independently of your notebook: {verdict.reason}"
+            output = {"output_type": "error", "ename": FAILED_INDEPENDENTLY, "evalue": message}
+            cell.outputs.append(nbformat.from_dict({**output, "traceback": [f"{FAILED_INDEPENDENTLY}: {message}"]}))
+
+
+def outcome(cell, auto_score, verdict: Verdict | None) -> tuple[str, str]:
+    """The outcome of a graded cell of the autograded notebook, and feedback safe to show the student."""
+    if auto_score is None:
+        return "pending", "graded by a person"
+    if cell is None or not is_test(cell):
+        return "passed", ""
+    failures = errors(cell)
+    if failures:
+        error = failures[-1]
+        if error.ename == FAILED_INDEPENDENTLY:
+            return "flagged", error.evalue
+        if error.ename == "CellTimeoutError":
+            return "timeout", "the cell did not finish in time"
+        if verdict and verdict.status == "failed":
+            return "failed", verdict.reason
+        if "BEGIN HIDDEN TESTS" in cell.source:
+            return "failed", f"a hidden test failed ({error.ename})"
+        return "failed", f"{error.ename}: {error.evalue}".splitlines()[0][:300]
+    if wrote_stderr(cell):
+        return "failed", "the cell wrote to stderr (for example a warning); nbgrader gives such a cell zero"
+    if verdict is None or verdict.status == "unverifiable":
+        why = f": {verdict.reason}" if verdict else ""
+        return "passed", f"not verified independently{why}"
+    return "passed", verdict.reason

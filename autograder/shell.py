@@ -1,0 +1,151 @@
+"""The sandbox side of the faithful path: a notebook's cells run in an IPython shell, as in a kernel.
+
+Each cell's outputs come back as nbformat outputs, in the order and shape nbclient records from
+an IPython kernel: `stream` (consecutive writes to one stream joined), `display_data`,
+`execute_result` and `error`. So magics, `get_ipython()`, the display system and tracebacks
+behave as under `nbgrader autograde`. The outputs of one cell are capped at OUTPUT_CAP characters
+of text; what is cut is replaced by a note.
+"""
+
+import sys
+
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
+OUTPUT_CAP = 256 * 1024
+
+
+class Outputs:
+    """The outputs of the cell running now, with a budget of text."""
+
+    def __init__(self):
+        self.items: list[dict] = []
+        self.room = OUTPUT_CAP
+        self.truncated = False
+
+    def stream(self, name: str, text: str) -> None:
+        if len(text) > self.room:
+            text, self.truncated = text[: self.room], True
+        if not text:
+            return
+        self.room -= len(text)
+        last = self.items[-1] if self.items else None
+        if last and last["output_type"] == "stream" and last["name"] == name:
+            last["text"] += text
+        else:
+            self.items.append({"output_type": "stream", "name": name, "text": text})
+
+    def rich(self, output_type: str, data: dict, metadata: dict, **extra) -> None:
+        size = sum(len(str(v)) for v in data.values())
+        if size > self.room:
+            self.truncated = True
+            return
+        self.room -= size
+        self.items.append({"output_type": output_type, "data": data, "metadata": metadata, **extra})
+
+    def take(self) -> list[dict]:
+        if self.truncated:
+            self.items.append(
+                {"output_type": "stream", "name": "stdout", "text": "\n[output truncated by the grader]\n"}
+            )
+        items, self.items, self.room, self.truncated = self.items, [], OUTPUT_CAP, False
+        return items
+
+
+class CellStream:
+    """sys.stdout or sys.stderr while a cell runs."""
+
+    encoding = "utf-8"
+
+    def __init__(self, name: str, outputs: Outputs):
+        self.name, self.outputs = name, outputs
+
+    def write(self, text) -> int:
+        text = str(text)
+        self.outputs.stream(self.name, text)
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+
+class ResultHook(DisplayHook):
+    """Records a cell's value as an execute_result, as ipykernel's display hook sends it."""
+
+    def write_output_prompt(self):
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None):
+        count = self.shell.cell_count
+        self.shell.outputs.rich("execute_result", format_dict, md_dict or {}, execution_count=count)
+
+
+class Publisher(DisplayPublisher):
+    """Records `display(...)` calls as display_data outputs; `clear_output` empties the cell's outputs."""
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+        self.shell.outputs.rich("display_data", data, metadata or {})
+
+    def clear_output(self, wait=False):
+        self.shell.outputs.items.clear()
+
+
+class CellShell(InteractiveShell):
+    """An InteractiveShell that records each cell's outputs instead of printing them."""
+
+    displayhook_class = ResultHook
+    display_pub_class = Publisher
+
+    def __init__(self, **kwargs):
+        self.outputs = Outputs()
+        self.cell_count = 0
+        super().__init__(**kwargs)
+
+    def enable_gui(self, gui=None):
+        """`%matplotlib inline` asks for no event loop; there is none to start here (as in ipykernel
+        for inline figures), so this does nothing."""
+
+    def _showtraceback(self, etype, evalue, stb):
+        self.outputs.items.append(
+            {"output_type": "error", "ename": etype.__name__, "evalue": str(evalue), "traceback": list(stb)}
+        )
+
+    def run(self, source: str) -> dict:
+        """Run one cell: its outputs and execution count, with the real streams put back after."""
+        self.cell_count = self.execution_count
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = CellStream("stdout", self.outputs), CellStream("stderr", self.outputs)
+        try:
+            self.run_cell(source, store_history=True)
+        finally:
+            sys.stdout, sys.stderr = saved
+        return {"ok": True, "outputs": self.outputs.take(), "execution_count": self.cell_count}
+
+
+def shell_config() -> Config:
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    config.InteractiveShell.colors = "linux"
+    config.InteractiveShell.autocall = 0
+    return config
+
+
+def make_shell() -> CellShell:
+    """The process's shell; made once per process (in the zygote, before forking)."""
+    return CellShell.instance(config=shell_config())
+
+
+def run_cell(request: dict, namespace: dict) -> dict:
+    return make_shell().run(request["source"])
