@@ -85,7 +85,11 @@ class Problems(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record) -> None:
-        self.messages.append(record.getMessage().splitlines()[0][:300])
+        lines = [line for line in record.getMessage().splitlines() if line.strip()]
+        # nbgrader logs some errors with their traceback: keep what it says, not where
+        said = [line for line in lines if not line.startswith(("Traceback", " "))]
+        if said:
+            self.messages.append(said[0][:300])
 
 
 class Converter:

@@ -81,7 +81,7 @@ def notebook(nb, name: str = FILE) -> dict:
 class Case:
     name: str
     files: dict
-    score: float
+    score: float | tuple[float, ...]  # a tuple: any of these
     status: str = "graded"
     flag: str = ""  # a part of one of the flags it must get; "" means no flag at all
 
@@ -114,7 +114,14 @@ def corpus(course_root: Path, port: int) -> list[Case]:
             ),
             100,
         ),
-        Case("fork_bomb", notebook(with_cell(correct(), "import os\nwhile True:\n    os.fork()")), 100, flag="os.fork"),
+        # the forking cell runs into the process cap and the time limit; whether the replays after it fit in the
+        # submission's budget depends on the machine's load, so it may lose its own points, and only its own
+        Case(
+            "fork_bomb",
+            notebook(with_cell(correct(), "import os\nwhile True:\n    os.fork()")),
+            (0, 100),
+            flag="os.fork",
+        ),
         Case("top_level_loop", notebook(with_cell(correct(), "while True:\n    pass")), 100),
         # process tricks
         Case("sys_exit", notebook(update_parameters_as("    import sys\n    sys.exit(0)\n")), 95, flag="sys"),
@@ -165,11 +172,13 @@ def corpus(course_root: Path, port: int) -> list[Case]:
             0,
             flag="edited the locked cell test_sigmoid",
         ),
-        Case("tests_deleted", notebook(without_tests(correct())), 100, flag="deleted the cell test_relu"),
+        # as nbgrader does: deleted test cells are left for a person to grade
+        Case("tests_deleted", notebook(without_tests(correct())), 0, flag="deleted the cell test_relu"),
         Case(
             "test_duplicated",
             notebook(duplicated_test(correct())),
-            100,
+            0,
+            status="error",  # nbgrader refuses the notebook, and says why
             flag="duplicated the cell test_relu",
         ),
         Case("tests_reordered", notebook(swapped(correct(), "test_sigmoid", "test_relu")), 100, flag="reordered"),
@@ -182,7 +191,8 @@ def corpus(course_root: Path, port: int) -> list[Case]:
         Case(
             "grade_id_changed",
             notebook(changed(correct(), "test_sigmoid", lambda c: nbgrader_meta(c).update(grade_id="test_mine"))),
-            100,
+            0,
+            status="error",  # nbgrader refuses the notebook, and says why
             flag="unknown grade id test_mine",
         ),
         Case(
@@ -191,7 +201,8 @@ def corpus(course_root: Path, port: int) -> list[Case]:
             100,
             flag="changed the cell test_sigmoid from code to markdown",
         ),
-        Case("notebook_renamed", notebook(correct(), "my_homework.ipynb"), 100, flag="renamed"),
+        # as nbgrader does: only the notebook of the released name is graded
+        Case("notebook_renamed", notebook(correct(), "my_homework.ipynb"), 0, status="missing", flag="renamed"),
         Case("invalid_json", {FILE: b'{"cells": [ {"cell_type": '}, 0, status="unreadable"),
         Case("empty_file", {FILE: b""}, 0, status="unreadable"),
         Case("no_notebook", {"notes.txt": b"I forgot"}, 0, status="missing"),
@@ -273,14 +284,23 @@ def test_bubblewrap_is_what_ci_tests():
 
 def test_every_case_gets_its_score_status_and_flag(graded):
     _, cases, results, _, _ = graded
+    wrong = []
     for case in cases:
         result = results[case.name]
-        assert (case.name, result.status) == (case.name, case.status), result.message
-        assert (case.name, result.score) == (case.name, case.score), [c for c in result.cells if c.score < c.points]
-        if case.flag:
-            assert any(case.flag in flag for flag in result.flags), (case.name, result.flags)
-        else:
-            assert (case.name, result.flags) == (case.name, [])
+        got = (result.status, result.score)
+        lost = [(c.grade_id, c.feedback[:80]) for c in result.cells if c.score < c.points]
+        scores = case.score if isinstance(case.score, tuple) else (case.score,)
+        if result.status != case.status or result.score not in scores:
+            wrong.append(
+                f"{case.name}: {got}, expected {(case.status, case.score)}; {result.message[:200]}; lost {lost}"
+            )
+        elif case.flag and not any(case.flag in flag for flag in result.flags):
+            wrong.append(f"{case.name}: no flag with {case.flag!r} in {result.flags}")
+        elif not case.flag and result.flags:
+            wrong.append(f"{case.name}: unexpected flags {result.flags}")
+    assert not wrong, "\n".join(wrong)
+    messages = [results[case.name].message for case in cases]
+    assert not [m for m in messages if "Traceback" in m], "a raw traceback reached a result's message"
 
 
 def test_submitted_files_are_never_modified(graded):
