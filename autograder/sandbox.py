@@ -180,10 +180,12 @@ def bubblewrap_command(files: dict[str, int], python: list[str], limits: Limits,
     command += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm"]
     command += ["--remount-ro", "/dev"]
     command += ["--size", size, "--perms", "1777", "--tmpfs", WORKDIR_INSIDE]
+    # The working copy is the student's to change, as autograded/ is under nbgrader: a notebook may
+    # rewrite a file it handed in (an output it saved when the student ran it).
     for folder in dict.fromkeys(str(p) for name in files for p in reversed(Path(name).parents) if str(p) != "."):
-        command += ["--perms", "0755", "--dir", f"{WORKDIR_INSIDE}/{folder}"]
+        command += ["--perms", "1777", "--dir", f"{WORKDIR_INSIDE}/{folder}"]
     for name, fd in files.items():
-        command += ["--perms", "0644", "--file", str(fd), f"{WORKDIR_INSIDE}/{name}"]
+        command += ["--perms", "0666", "--file", str(fd), f"{WORKDIR_INSIDE}/{name}"]
     command += ["--remount-ro", "/", "--chdir", WORKDIR_INSIDE]
     command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     command += ["--die-with-parent", "--new-session", "--", *as_user(uid)]

@@ -270,6 +270,26 @@ def test_tmp_is_private_and_writable_by_the_sandbox_user():
         box.close()
 
 
+def test_student_code_may_rewrite_the_files_it_handed_in(tmp_path):
+    """As in nbgrader's autograded/: a notebook overwrites an output it saved when the student ran it."""
+    handed_in = tmp_path / "work"
+    (handed_in / "data").mkdir(parents=True)
+    (handed_in / "saved.txt").write_text("from the student's run\n")
+    (handed_in / "data" / "words.txt").write_text("a b c\n")
+    box = sandbox.Sandbox([handed_in / "saved.txt", handed_in / "data"], slot=SLOT)
+    try:
+        replies = run_cells(
+            box,
+            "open('saved.txt', 'w').write('rewritten')",
+            "open('data/new.txt', 'w').write(open('data/words.txt').read())",
+            "back = open('saved.txt').read() + '|' + open('data/new.txt').read()",
+        )
+        assert [r["ok"] for r in replies] == [True] * 3, [r.get("error") for r in replies]
+        assert value_of(box, "back") == "rewritten|a b c\n"
+    finally:
+        box.close()
+
+
 BUBBLEWRAP = pytest.mark.skipif(not sandbox.bubblewrap_works(), reason="needs bubblewrap")
 
 
