@@ -24,6 +24,7 @@ class Course:
         config.CourseDirectory.root = str(self.root)
         self.config = config
         self.directory = CourseDirectory(config=config)
+        self._specs: dict[str, AssignmentSpec] = {}  # read once per process: parsing a source takes a second
 
     @property
     def db_url(self) -> str:
@@ -42,7 +43,9 @@ class Course:
         source = self.path("source", ".", assignment)
         if not (source / f"{assignment}.ipynb").exists():
             raise CourseError(f"no source notebook {source / f'{assignment}.ipynb'}")
-        return read_spec(source, assignment)
+        if assignment not in self._specs:
+            self._specs[assignment] = read_spec(source, assignment)
+        return self._specs[assignment]
 
     def released(self, assignment: str) -> list[Cell]:
         release = self.path("release", ".", assignment) / f"{assignment}.ipynb"

@@ -20,13 +20,14 @@ def bound_names(tree: ast.AST) -> set[str]:
     return names
 
 
-def first_position(tree: ast.AST, name: str, stores: bool) -> tuple[int, int] | None:
-    positions = [
-        (node.lineno, node.col_offset)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store) == stores
-    ]
-    return min(positions) if positions else None
+def first_positions(tree: ast.AST, stores: bool) -> dict[str, tuple[int, int]]:
+    """Where each name is first read (or, with `stores`, first assigned) in the code."""
+    first = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) == stores:
+            position = (node.lineno, node.col_offset)
+            first[node.id] = min(position, first.get(node.id, position))
+    return first
 
 
 def read_names(tree: ast.AST) -> list[str]:
@@ -37,14 +38,15 @@ def read_names(tree: ast.AST) -> list[str]:
     """
     loaded = dict.fromkeys(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
     bound = bound_names(tree)
-    local = bound - {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    first_read, first_store = first_positions(tree, False), first_positions(tree, True)
+    local = bound - first_store.keys()
     for comprehension in (n for n in ast.walk(tree) if isinstance(n, ast.comprehension)):
         local |= {n.id for n in ast.walk(comprehension.target) if isinstance(n, ast.Name)}
     reads = []
     for name in loaded:
         if name in local:
             continue
-        if name not in bound or first_position(tree, name, False) < first_position(tree, name, True):
+        if name not in bound or first_read[name] < first_store[name]:
             reads.append(name)
     return reads
 
