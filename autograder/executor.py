@@ -24,6 +24,9 @@ from autograder.replies import check_reply
 from autograder.sandbox import Budget, Limits, Sandbox, SandboxDied, SandboxError, SandboxTimeout
 from autograder.wire import WireError
 
+# imported once per sandbox, before the notebook runs: most of a second of every plotting notebook
+# (the second module is `%matplotlib inline`'s); the independent verdict runs no import cells
+PLOTTING = ("matplotlib.pyplot", "matplotlib_inline.backend_inline")
 DIED = {
     "ename": "DeadKernelError",
     "evalue": "the Python process running the notebook ended",
@@ -64,7 +67,7 @@ class Executor:
     """Runs cells in one sandbox, replaying the ones before after a restart."""
 
     def __init__(self, items: list[Path], slot: int, limits: Limits, timeout: float, on_timeout: dict, budget: Budget):
-        self.sandbox = Sandbox(items, limits, slot, budget)
+        self.sandbox = Sandbox(items, limits, slot, budget, submission=budget, preload=PLOTTING)
         self.timeout = timeout
         self.on_timeout = on_timeout
         self.done: list[str] = []

@@ -26,7 +26,7 @@ from autograder import combine
 from autograder.course_dir import Course, CourseError
 from autograder.executor import Run, SandboxExecute, run_notebook
 from autograder.grade import CellResult, Options, Result
-from autograder.sandbox import Budget
+from autograder.sandbox import Budget, drop_zygote
 
 
 class SchemaCache:
@@ -207,8 +207,11 @@ def execute_ahead(course: Course, assignment: str, student: str, slot: int, opti
     budget = Budget.for_cells(options.timeout, graded)
     judging = replace(Options.from_config(course.config, options.timeout), limits=options.limits, budget=budget)
     runs = {}
-    for name, nb in notebooks.items():
-        runs[name] = run_notebook(nb, items, slot, options.limits, options.timeout, on_timeout, budget)
-        source_nb = course.path("source", ".", assignment) / f"{name}.ipynb"
-        runs[name].verdicts = combine.verdicts_for(source_nb, nb, items, slot, judging)
+    try:
+        for name, nb in notebooks.items():
+            runs[name] = run_notebook(nb, items, slot, options.limits, options.timeout, on_timeout, budget)
+            source_nb = course.path("source", ".", assignment) / f"{name}.ipynb"
+            runs[name].verdicts = combine.verdicts_for(source_nb, nb, items, slot, judging)
+    finally:
+        drop_zygote(slot)  # the submission's sandbox, shared by its runs, and what they left running
     return runs

@@ -1,9 +1,9 @@
 """Running the worker that executes student code: isolated where the system allows, limited always.
 
 Under bubblewrap, each submission gets a sandbox of its own, started afresh: a zygote (see Zygote)
-that has imported numpy and forks the worker. A restart, too, gets a fresh sandbox. While one
-sandbox works, the next is started for the same slot, so that it is ready when needed. Nothing
-a student leaves (files, processes, IPC objects, keys) outlives the sandbox: it has its own user,
+that has imported numpy and forks a worker for each run of the submission's code (nbgrader's
+run, then the independent verdict's), so the two runs share one working copy, as one student's
+work. A restart gets a fresh sandbox. Nothing a student leaves (files, processes, IPC objects, keys) outlives the sandbox: it has its own user,
 IPC, PID, network, UTS and mount namespaces, and its writable places (the working copy, /tmp,
 /dev/shm) are size-capped tmpfs mounts that vanish with it; the rest of its file system is
 read-only. When the grader runs as root, the sandbox itself runs as an unprivileged user of its
@@ -250,12 +250,17 @@ def open_files(paths: list[Path]) -> dict[str, int]:
 class Zygote:
     """A fresh bubblewrap sandbox whose process has imported numpy and forks a worker when asked."""
 
-    def __init__(self, limits: Limits, uid: int | None, files: list[Path]):
+    def __init__(
+        self, limits: Limits, uid: int | None, files: list[Path], submission: object = None, preload: tuple = ()
+    ):
         self.key = (limits, uid, tuple(files))
+        self.preload = preload  # modules it imports before forking
+        self.submission = submission  # the workers of this submission it may fork (None: one worker)
         self.used = False
         fds = open_files(files)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        python = [sys.executable, "-s", "-c", f"from autograder.worker import zygote; zygote({theirs.fileno()})"]
+        start = f"from autograder.worker import zygote; zygote({theirs.fileno()}, {tuple(preload)!r})"
+        python = [sys.executable, "-s", "-c", start]
         try:
             self.process = subprocess.Popen(
                 limits.command_prefix() + bubblewrap_command(fds, python, limits, uid),
@@ -301,24 +306,24 @@ class Zygote:
 
 
 _zygotes: dict[int, Zygote] = {}  # the sandbox each slot uses (or will use first)
-_spares: dict[int, Zygote] = {}  # the next one, starting up meanwhile
 
 
-def take_zygote(slot: int, limits: Limits, uid: int | None, files: list[Path]) -> Zygote:
-    """A fresh sandbox for the slot: the one started early if it fits, else the spare, else a new one."""
-    key = (limits, uid, tuple(files))
-    for pool in (_zygotes, _spares):
-        zygote = pool.pop(slot, None)
-        if zygote is not None and not zygote.used and zygote.key == key and zygote.process.poll() is None:
-            break
-        if zygote is not None:
-            zygote.stop()
-    else:
-        zygote = Zygote(limits, uid, files)
-    drop_zygote(slot)
-    _zygotes[slot] = zygote
-    _spares[slot] = Zygote(limits, uid, files)
-    return zygote
+def take_zygote(
+    slot: int, limits: Limits, uid: int | None, files: list[Path], submission: object = None, preload: tuple = ()
+) -> Zygote:
+    """The slot's sandbox: the one the same submission already uses, or the one started early if it
+    is unused and fits, else a new one (and any other is stopped)."""
+    zygote = _zygotes.pop(slot, None)
+    if zygote is not None:
+        fits = zygote.key == (limits, uid, tuple(files)) and zygote.process.poll() is None
+        same = submission is not None and zygote.submission is submission
+        if fits and (same or (not zygote.used and zygote.preload == preload)):
+            zygote.submission = submission
+            _zygotes[slot] = zygote
+            return zygote
+        zygote.stop()
+    _zygotes[slot] = Zygote(limits, uid, files, submission, preload)
+    return _zygotes[slot]
 
 
 def start_early(slot: int = 0, files: tuple[Path, ...] = ()) -> None:
@@ -328,15 +333,15 @@ def start_early(slot: int = 0, files: tuple[Path, ...] = ()) -> None:
 
 
 def drop_zygote(slot: int) -> None:
-    for pool in (_zygotes, _spares):
-        zygote = pool.pop(slot, None)
-        if zygote is not None:
-            zygote.stop()
+    """Stop the slot's sandbox, and everything its submission left running in it."""
+    zygote = _zygotes.pop(slot, None)
+    if zygote is not None:
+        zygote.stop()
 
 
 @atexit.register
 def stop_zygotes() -> None:
-    for slot in {*_zygotes, *_spares}:
+    for slot in list(_zygotes):
         drop_zygote(slot)
 
 
@@ -431,12 +436,22 @@ class Sandbox:
     without threads, so a process forked from the grader may use a sandbox it inherits.
     """
 
-    def __init__(self, helpers: list[Path], limits: Limits | None = None, slot: int = 0, budget: Budget | None = None):
+    def __init__(
+        self,
+        helpers: list[Path],
+        limits: Limits | None = None,
+        slot: int = 0,
+        budget: Budget | None = None,
+        submission: object = None,
+        preload: tuple[str, ...] = (),
+    ):
         self.helpers = list(helpers)
         self.limits = limits or Limits()
         self.slot = slot
         self.uid = sandbox_uid(slot)
         self.budget = budget
+        self.submission = submission  # under bubblewrap, sandboxes of one submission share its zygote
+        self.preload = preload  # modules its zygote imports once (under bubblewrap)
         self.channel = None  # a socket to the worker
         self.zygote = None  # the worker's sandbox, under bubblewrap
         self.process = None  # the worker's process, without it
@@ -447,7 +462,7 @@ class Sandbox:
 
     def start(self, timeout: float) -> None:
         if bubblewrap_works():
-            self.zygote = take_zygote(self.slot, self.limits, self.uid, self.helpers)
+            self.zygote = take_zygote(self.slot, self.limits, self.uid, self.helpers, self.submission, self.preload)
             self.channel = self.zygote.spawn(timeout)
         else:
             self.channel = self.start_process()
@@ -516,7 +531,10 @@ class Sandbox:
                 sweep_user(self.uid)
 
     def close(self) -> None:
-        """Stop, and remove the working copy of a sandbox without bubblewrap."""
+        """Stop, and remove the working copy of a sandbox without bubblewrap. A submission's zygote is
+        left for its next run (its worker ends with the channel); drop_zygote ends it."""
+        if self.submission is not None:
+            self.zygote = None
         self.stop()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)

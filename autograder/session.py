@@ -35,8 +35,8 @@ def student_error(type_name: str, message: str) -> StudentCodeError:
 
 
 class Session:
-    def __init__(self, helpers: list, slot: int, limits: Limits, timeout: float, budget: float):
-        self.sandbox = Sandbox(helpers, limits, slot)
+    def __init__(self, helpers: list, slot: int, limits: Limits, timeout: float, budget: float, submission=None):
+        self.sandbox = Sandbox(helpers, limits, slot, submission=submission)
         self.timeout = timeout
         self.budget_end = time.monotonic() + budget
         self.history: list[tuple[str, str]] = []

@@ -118,6 +118,15 @@ class AssignmentSpec:
         return next((a for a in self.answers if a.grade_id == grade_id), None)
 
     @property
+    def imports_read(self) -> str:
+        """The import statements whose names the grader's code reads (tests and setup cells): a
+        plotting import the tests never use costs the grader most of a second."""
+        setups = [parse(step.source) for step in self.steps if step.kind == "setup"]
+        read = {n for test in self.tests for n in test.reads} | {n for t in setups if t for n in read_names(t)}
+        read.add("*")  # a star import binds names no one can list
+        return "\n".join(line for line in self.imports.splitlines() if set(imported_names(ast.parse(line))) & read)
+
+    @property
     def extra_files(self) -> list[Path]:
         """Files released beside the notebook (helpers such as rnn_utils.py), from the source."""
         notebook = f"{self.name}.ipynb"

@@ -73,13 +73,14 @@ class Judge:
         budget = options.timeout * (len(spec.steps) + 1) + BUDGET_CONSTANT
         if options.budget is not None:
             budget = options.budget.remaining()
-        self.session = Session(helpers, slot, options.limits, options.timeout, budget)
+        # the faithful run's sandbox, shared when it shares its budget: one student's two runs
+        self.session = Session(helpers, slot, options.limits, options.timeout, budget, submission=options.budget)
         self.namespace = {"__name__": "__main__"}
         self.problems: list[str] = []
         self.from_student: set[str] = set(spec.answer_names)  # names the tests take from the sandbox
         if str(spec.source_dir) not in sys.path:  # the setup cells import the source's helpers (rnn_utils)
             sys.path.insert(0, str(spec.source_dir))
-        exec(compile(spec.imports, "<imports>", "exec"), self.namespace)  # noqa: S102 (the source's imports)
+        exec(compile(spec.imports_read, "<imports>", "exec"), self.namespace)  # noqa: S102 (the source's)
         self.student_cell("IPython's builtins", KERNEL_BUILTINS)
 
     def student_cell(self, label: str, source: str) -> None:

@@ -12,6 +12,7 @@ the grader's channel by accident.
 
 import base64
 import ctypes
+import importlib
 import io
 import os
 import shutil
@@ -190,11 +191,11 @@ def main() -> None:
     serve(channel_in, channel_out)
 
 
-def zygote(control_fd: int) -> None:
+def zygote(control_fd: int, modules: tuple[str, ...] = ()) -> None:
     """Fork a fresh worker for each submission, and clear the sandbox between submissions.
 
-    numpy is imported once, here; a worker is a fork of this process, so it starts in
-    milliseconds. Only for a sandbox with its own PID namespace, where clearing (killing every
+    numpy (and `modules`, see preload) is imported once, here; a worker is a fork of this process, so
+    it starts in milliseconds. Only for a sandbox with its own PID namespace, where clearing (killing every
     process but this one) cannot reach anything outside.
     """
     if os.getpid() > 10:
@@ -206,6 +207,7 @@ def zygote(control_fd: int) -> None:
         from autograder import shell
 
         shell.make_shell()  # made once here, so that each forked worker starts with it
+    preload(modules)
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 1)
@@ -218,6 +220,15 @@ def zygote(control_fd: int) -> None:
             control.send(b"ok")
         else:
             return
+
+
+def preload(modules: tuple[str, ...]) -> None:
+    """Import the modules the grader expects the notebook to need (those installed)."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001, S112 (not installed, or broken: the student's import will say so)
+            continue
 
 
 def spawn(control: socket.socket, channel_fd: int) -> bytes:
