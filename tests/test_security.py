@@ -365,8 +365,9 @@ found = {
 """
 
 
-def left_and_found(slot: int) -> tuple:
-    first, second = sandbox.Sandbox([], slot=slot), sandbox.Sandbox([], slot=slot)
+def left_and_found(slot: int, submissions: tuple = (None, None)) -> tuple:
+    first = sandbox.Sandbox([], slot=slot, submission=submissions[0])
+    second = sandbox.Sandbox([], slot=slot, submission=submissions[1])
     try:
         assert run_cells(first, LEAVE)[0]["ok"]
         left = value_of(first, "left")
@@ -382,6 +383,17 @@ def left_and_found(slot: int) -> tuple:
 def test_nothing_one_student_leaves_reaches_the_next():
     left, found = left_and_found(SLOT)
     assert left == (True, True)  # the traces were made
+    assert found == {"shm": False, "key": False, "files": [], "sleepers": []}
+
+
+@BUBBLEWRAP
+def test_the_runs_of_one_submission_share_a_sandbox_and_the_next_submission_gets_a_new_one():
+    ours, next_students = object(), object()
+    left, found = left_and_found(SLOT + 3, (ours, ours))
+    assert left == (True, True)
+    assert "trace" in found["files"] and found["sleepers"]  # the same student's sandbox, as it was left
+    left, found = left_and_found(SLOT + 3, (ours, next_students))
+    assert left == (True, True)
     assert found == {"shm": False, "key": False, "files": [], "sleepers": []}
 
 
