@@ -21,7 +21,7 @@ from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution, is_task
 
 from autograder.replies import check_reply
-from autograder.sandbox import Budget, Limits, Sandbox, SandboxDied, SandboxError, SandboxTimeout
+from autograder.sandbox import Budget, Limits, Sandbox, SandboxDied, SandboxError, SandboxTimeout, drop_zygote
 from autograder.wire import WireError
 
 # imported once per sandbox, before the notebook runs: most of a second of every plotting notebook
@@ -196,7 +196,10 @@ class SandboxExecute(Execute):
         run = self.ahead.pop((info["student"], info["notebook"]), None)
         if run is None or run.sources != code_sources(nb):
             items = folder_items(Path(resources["metadata"]["path"]))
-            run = run_notebook(nb, items, self.slot, self.limits, self.timeout or 30, dict(self.error_on_timeout))
+            try:
+                run = run_notebook(nb, items, self.slot, self.limits, self.timeout or 30, dict(self.error_on_timeout))
+            finally:
+                drop_zygote(self.slot)
         apply(nb, run)
         write_files(run.files, Path(resources["metadata"]["path"]))
         resources.setdefault("autograder", {})["run"] = run

@@ -148,7 +148,8 @@ class Judge:
         return Verdict(test.grade_id, "passed", "", "passed")
 
     def close(self) -> None:
-        self.session.close()  # ends the student's processes before the next submission
+        # ends the student's processes, unless the submission's sandbox is shared (drop_zygote ends it)
+        self.session.close()
 
 
 _specs: dict = {}
