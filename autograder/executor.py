@@ -21,7 +21,16 @@ from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution, is_task
 
 from autograder.replies import check_reply
-from autograder.sandbox import Budget, Limits, Sandbox, SandboxDied, SandboxError, SandboxTimeout, drop_zygote
+from autograder.sandbox import (
+    ZYGOTE_TIMEOUT,
+    Budget,
+    Limits,
+    Sandbox,
+    SandboxDied,
+    SandboxError,
+    SandboxTimeout,
+    drop_zygote,
+)
 from autograder.wire import WireError
 
 # imported once per sandbox, before the notebook runs: most of a second of every plotting notebook
@@ -96,6 +105,11 @@ class Executor:
     def restart(self) -> None:
         """A fresh worker, with the cells that ran before replayed (their outputs dropped) for one timeout."""
         self.sandbox.stop()
+        try:  # a fresh sandbox first: its start-up is not the replayed cells' time
+            self.sandbox.request({"op": "lookup", "names": []}, ZYGOTE_TIMEOUT)
+        except SandboxError:
+            self.sandbox.stop()
+            return
         deadline = time.monotonic() + self.timeout
         for source in self.done:
             left = deadline - time.monotonic()

@@ -303,6 +303,28 @@ class Zygote:
             pass
         self.process.wait()
         self.control.close()
+        if self.key[1] is not None:
+            wait_until_gone(self.key[1])
+
+
+def processes_of(uid: int) -> list[int]:
+    found = []
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            with open(f"/proc/{pid}/status") as stream:
+                if int(stream.read().split("Uid:")[1].split()[0]) == uid:
+                    found.append(int(pid))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def wait_until_gone(uid: int, seconds: float = 5.0) -> None:
+    """Wait while the kernel ends what was left in a sandbox of the slot's user (after a fork bomb,
+    as many as the process cap allows): they count against that cap, which the next sandbox needs."""
+    deadline = time.monotonic() + seconds
+    while processes_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 _zygotes: dict[int, Zygote] = {}  # the sandbox each slot uses (or will use first)

@@ -15,13 +15,11 @@ import ctypes
 import importlib
 import io
 import os
-import shutil
 import signal
 import socket
 import sys
 import time
 import traceback
-from pathlib import Path
 
 import numpy.random  # noqa: F401 (numpy 2 loads it on first use: here once, not in every forked worker)
 
@@ -192,11 +190,11 @@ def main() -> None:
 
 
 def zygote(control_fd: int, modules: tuple[str, ...] = ()) -> None:
-    """Fork a fresh worker for each submission, and clear the sandbox between submissions.
+    """Fork a worker for each run of the submission's code (its sandbox is new; see autograder.sandbox).
 
     numpy (and `modules`, see preload) is imported once, here; a worker is a fork of this process, so
-    it starts in milliseconds. Only for a sandbox with its own PID namespace, where clearing (killing every
-    process but this one) cannot reach anything outside.
+    it starts in milliseconds. Only for a sandbox with its own PID namespace, where ending the earlier
+    runs (killing every process but this one and its ancestors) cannot reach anything outside.
     """
     if os.getpid() > 10:
         raise SystemExit("the zygote runs only as one of the first processes of its own PID namespace")
@@ -208,16 +206,17 @@ def zygote(control_fd: int, modules: tuple[str, ...] = ()) -> None:
 
         shell.make_shell()  # made once here, so that each forked worker starts with it
     preload(modules)
+    spawned = False
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 1)
         except OSError:
             return
         if message == b"spawn" and fds:
+            if spawned:
+                end_earlier_runs()
             control.send(spawn(control, fds[0]))
-        elif message == b"clear":
-            clear()
-            control.send(b"ok")
+            spawned = True
         else:
             return
 
@@ -244,26 +243,34 @@ def spawn(control: socket.socket, channel_fd: int) -> bytes:
     return str(pid).encode()
 
 
-def clear() -> None:
-    """Kill every other process in the sandbox and empty the folders student code can write."""
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except OSError:
-        pass
+def end_earlier_runs() -> None:
+    """Before another run of the same submission: kill every process of the sandbox but this one and
+    its ancestors (the earlier workers, and whatever they started), and wait until they are gone, so
+    that each run starts with the processes of a new sandbox. The files stay: they are the student's."""
+    ancestors, pid = set(), os.getpid()
+    while pid > 0 and pid not in ancestors:
+        ancestors.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat") as stream:
+                pid = int(stream.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in ancestors]
+    for other in others:
+        try:
+            os.kill(other, signal.SIGKILL)
+        except OSError:
+            pass
     deadline = time.monotonic() + 2
     while time.monotonic() < deadline:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
         except ChildProcessError:
-            break
-        if pid == 0:
-            time.sleep(0.002)
-    for folder in (Path("/tmp"), Path("/dev/shm"), Path.cwd()):
-        for entry in folder.iterdir() if folder.is_dir() else []:
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+            pass
+        if not any(os.path.exists(f"/proc/{other}") for other in others):
+            return
+        time.sleep(0.002)
 
 
 if __name__ == "__main__":

@@ -391,7 +391,9 @@ def test_the_runs_of_one_submission_share_a_sandbox_and_the_next_submission_gets
     ours, next_students = object(), object()
     left, found = left_and_found(SLOT + 3, (ours, ours))
     assert left == (True, True)
-    assert "trace" in found["files"] and found["sleepers"]  # the same student's sandbox, as it was left
+    assert "trace" in found["files"]  # the same student's files
+    assert found["sleepers"] == []  # but each run starts without the earlier runs' processes
+    sandbox.drop_zygote(SLOT + 3)
     left, found = left_and_found(SLOT + 3, (ours, next_students))
     assert left == (True, True)
     assert found == {"shm": False, "key": False, "files": [], "sleepers": []}
