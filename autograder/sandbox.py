@@ -3,8 +3,9 @@
 Under bubblewrap, each submission gets a sandbox of its own, started afresh: a zygote (see Zygote)
 that has imported numpy and forks a worker for each run of the submission's code (nbgrader's
 run, then the independent verdict's), so the two runs share one working copy, as one student's
-work. A restart gets a fresh sandbox. Nothing a student leaves (files, processes, IPC objects, keys) outlives the sandbox: it has its own user,
-IPC, PID, network, UTS and mount namespaces, and its writable places (the working copy, /tmp,
+work; a run starts without the processes of the run before. A restart gets a fresh sandbox.
+Nothing a student leaves (files, processes, IPC objects, keys) outlives the sandbox: it has its
+own user, IPC, PID, network, UTS and mount namespaces, and its writable places (the working copy, /tmp,
 /dev/shm) are size-capped tmpfs mounts that vanish with it; the rest of its file system is
 read-only. When the grader runs as root, the sandbox itself runs as an unprivileged user of its
 slot, so the process cap binds and nothing in it can signal the grader or write its files.
