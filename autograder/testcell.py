@@ -5,10 +5,16 @@ hidden lines are known from the source, so a failure on a hidden line says only 
 failed" (never the hidden code, its values, or what the student's code said while it ran). As in
 nbgrader, the cell passes when it raises nothing and nothing reaches stderr; a value shown by its
 last line would be nbgrader's partial credit, which only the faithful run can give.
+
+Data the student's code sent back is bounded (autograder.replies), but the test's own code may still
+spend it lavishly (a loop, a broadcast): the cell runs under a time limit and an address-space
+limit of its own, and a test that exceeds either fails instead of stopping the grader.
 """
 
 import ast
 import io
+import os
+import resource
 import signal
 import threading
 import warnings
@@ -19,6 +25,7 @@ from autograder.session import StudentCodeError
 from autograder.spec import TestCell
 
 HIDDEN = "a hidden test failed"
+TEST_MEMORY_BYTES = 2**30  # what a test cell may map beyond what the grader has mapped when it starts
 
 
 def failing_line(error: BaseException, label: str) -> int:
@@ -65,13 +72,36 @@ def time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
+def mapped_bytes() -> int:
+    with open("/proc/self/statm") as stream:
+        return int(stream.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@contextmanager
+def memory_limit(extra_bytes: int):
+    """Let this process map at most `extra_bytes` more while the block runs (beyond that, MemoryError).
+    Only the soft limit changes, so the sandboxes a restart starts meanwhile set their own."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = mapped_bytes() + extra_bytes
+    for bound in (soft, hard):
+        if bound != resource.RLIM_INFINITY:
+            limit = min(limit, bound)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def run(test: TestCell, namespace: dict, seconds: float) -> str:
     """Run the test cell; return why it failed, in words safe to show the student ('' if it passed).
-    StudentCodeError, Unverifiable and GraderTimeout (after `seconds`) propagate."""
+    StudentCodeError, Unverifiable and GraderTimeout (after `seconds`) propagate; running out of
+    memory (TEST_MEMORY_BYTES) fails the test."""
     label = f"<{test.grade_id}>"
     stderr = io.StringIO()
     with (
         time_limit(seconds),
+        memory_limit(TEST_MEMORY_BYTES),
         redirect_stdout(io.StringIO()),
         redirect_stderr(stderr),
         warnings.catch_warnings(record=True) as caught,

@@ -1,6 +1,7 @@
 """autograder.verdict: the independent verdict on any nbgrader notebook, verifiability, and the
 grader taking from the sandbox only what it asked for."""
 
+import resource
 import time
 
 import nbformat
@@ -221,6 +222,21 @@ def test_a_test_that_hangs_in_the_grader_fails_in_bounded_time(tmp_path):
     source = [answer("def f(n):\n    return n", "f"), graded_cell("x = f(1)\nwhile x:\n    pass", "test_f")]
     status, reason = judged(tmp_path, source, source, Options(timeout=1))["test_f"]
     assert (status, reason) == ("failed", "the test did not finish within 6 s")
+
+
+def test_a_test_that_runs_out_of_memory_on_student_data_fails_and_the_grader_goes_on(tmp_path):
+    # 16 GiB that the machine would map (and never touch) without the grader's limit
+    source = [
+        answer("def size():\n    return 2 ** 31", "size"),
+        graded_cell("import numpy as np\nassert np.empty(size()).size", "test_size"),
+        graded_cell("assert size() > 0", "test_positive"),
+    ]
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    verdicts = judged(tmp_path, source, source)
+    assert verdicts["test_size"][0] == "failed"
+    assert verdicts["test_size"][1].startswith("MemoryError: Unable to allocate 16.0 GiB")
+    assert verdicts["test_positive"] == ("passed", "")
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
 
 
 def test_no_sequence_of_hanging_cells_outlasts_the_budget():
