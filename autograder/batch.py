@@ -17,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from autograder.course_dir import Course
-from autograder.faithful import Converter, execute_ahead, notebook_names
+from autograder.faithful import Converter, execute_ahead, not_run_cells, notebook_names
 from autograder.grade import Options, Result
 from autograder.report import write_csv, write_feedback
 from autograder.sandbox import stop_zygotes
@@ -115,6 +115,7 @@ def grade_class(
     for student, runs, flags, seconds in run_jobs(course, assignment, students, workers, options):
         started = time.monotonic()
         result = grade_one(converter, course, assignment, names, student, runs, flags)
+        result.cells = result.cells or not_run_cells(course, assignment)
         result.seconds = seconds + time.monotonic() - started
         write_feedback(course.feedback_file(student, assignment), result)
         results.append(result)

@@ -133,6 +133,23 @@ def notebook_names(course: Course, assignment: str) -> list[str]:
             ) from None
 
 
+def cell_name(names: list[str], assignment: str, notebook: str, grade_id: str) -> str:
+    """A graded cell's name in results: its grade id, prefixed by its notebook's name when the
+    assignment is not a single notebook named as the assignment."""
+    return grade_id if names == [assignment] else f"{notebook}/{grade_id}"
+
+
+def not_run_cells(course: Course, assignment: str) -> list[CellResult]:
+    """Every graded cell of the assignment at zero, for a submission that could not be graded."""
+    names = notebook_names(course, assignment)
+    with Gradebook(course.db_url) as gradebook:
+        return [
+            CellResult(cell_name(names, assignment, nb.name, cell.name), cell.max_score, 0.0, "not run")
+            for nb in gradebook.find_assignment(assignment).notebooks
+            for cell in nb.grade_cells
+        ]
+
+
 def read_result(course: Course, assignment: str, student: str, runs: dict[str, Run], flags: list[str]) -> Result:
     """The student's scores as the gradebook holds them, with what failed, from the autograded notebooks."""
     result = Result(student, assignment, "graded", flags=list(flags))
@@ -145,7 +162,7 @@ def read_result(course: Course, assignment: str, student: str, runs: dict[str, R
             cells = cells_by_id(path)
             verdicts = runs[nb.name].verdicts if nb.name in runs else {}
             for grade in nb.grades:
-                name = grade.name if names == [assignment] else f"{nb.name}/{grade.name}"
+                name = cell_name(names, assignment, nb.name, grade.name)
                 outcome, feedback = combine.outcome(cells.get(grade.name), grade.auto_score, verdicts.get(grade.name))
                 result.cells.append(CellResult(name, grade.max_score, grade.score, outcome, feedback))
                 if outcome == "flagged":

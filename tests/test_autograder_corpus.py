@@ -299,6 +299,8 @@ def test_every_case_gets_its_score_status_and_flag(graded):
         elif not case.flag and result.flags:
             wrong.append(f"{case.name}: unexpected flags {result.flags}")
     assert not wrong, "\n".join(wrong)
+    # a missing, unreadable or refused submission is 0 out of the assignment's points, not 0 out of 0
+    assert {case.name: results[case.name].max_score for case in cases} == {case.name: 100 for case in cases}
     messages = [results[case.name].message for case in cases]
     assert not [m for m in messages if "Traceback" in m], "a raw traceback reached a result's message"
 
