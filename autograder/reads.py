@@ -5,8 +5,12 @@ import ast
 
 def bound_names(tree: ast.AST) -> set[str]:
     """Every name the code binds anywhere (assignments, loops, imports, defs, arguments, `as`)."""
+    return bound_in(list(ast.walk(tree)))
+
+
+def bound_in(nodes: list[ast.AST]) -> set[str]:
     names = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
             names.add(node.id)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -20,10 +24,10 @@ def bound_names(tree: ast.AST) -> set[str]:
     return names
 
 
-def first_positions(tree: ast.AST, stores: bool) -> dict[str, tuple[int, int]]:
-    """Where each name is first read (or, with `stores`, first assigned) in the code."""
+def first_positions(nodes: list[ast.AST], stores: bool) -> dict[str, tuple[int, int]]:
+    """Where each name is first read (or, with `stores`, first assigned) among the code's nodes."""
     first = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) == stores:
             position = (node.lineno, node.col_offset)
             first[node.id] = min(position, first.get(node.id, position))
@@ -36,11 +40,12 @@ def read_names(tree: ast.AST) -> list[str]:
     A name that is only assigned (not an argument, a loop variable of a comprehension, an import or
     a definition) and is read before its first assignment (`x = f(x)`) is read from outside too.
     """
-    loaded = dict.fromkeys(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
-    bound = bound_names(tree)
-    first_read, first_store = first_positions(tree, False), first_positions(tree, True)
+    nodes = list(ast.walk(tree))  # walked once: this runs for every cell of every source notebook
+    loaded = dict.fromkeys(n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    bound = bound_in(nodes)
+    first_read, first_store = first_positions(nodes, False), first_positions(nodes, True)
     local = bound - first_store.keys()
-    for comprehension in (n for n in ast.walk(tree) if isinstance(n, ast.comprehension)):
+    for comprehension in (n for n in nodes if isinstance(n, ast.comprehension)):
         local |= {n.id for n in ast.walk(comprehension.target) if isinstance(n, ast.Name)}
     reads = []
     for name in loaded:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from autograder import notebook
 from autograder.magics import plain_python
-from autograder.reads import imported_names, read_names, top_level_names
+from autograder.reads import bound_names, imported_names, read_names, top_level_names
 from autograder.verifiable import static_reasons
 
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -134,6 +134,22 @@ class AssignmentSpec:
         return sorted(p.resolve() for p in self.source_dir.iterdir() if p.is_file() and p.name != notebook)
 
 
+def needed_for_reference(cells: list[tuple[str, str, bool]]) -> tuple[tuple[str, str], ...]:
+    """The reference's cells, (label, code, unmarked) in order, without the unmarked cells that bind
+    nothing a later kept cell reads: the reference needs the instructor's answers and setup cells and
+    what they use, not the notebook's demonstrations (a timing loop, a plotting import)."""
+    kept, needed = [], set()
+    for label, code, unmarked in reversed(cells):
+        tree = parse(code)
+        if unmarked and tree is not None:
+            bound = bound_names(tree)
+            if not (bound & needed or "*" in bound):
+                continue
+        kept.append((label, code))
+        needed |= set(read_names(tree)) if tree is not None else set()
+    return tuple(reversed(kept))
+
+
 def read_spec(source_dir: Path, name: str, path: Path | None = None) -> AssignmentSpec:
     """The spec of the source notebook `path` (default: source_dir/name.ipynb)."""
     cells = notebook.read(path or source_dir / f"{name}.ipynb")
@@ -148,13 +164,13 @@ def read_spec(source_dir: Path, name: str, path: Path | None = None) -> Assignme
             tree = parse(source)
             found = [n for n in (tree.body if tree else []) if isinstance(n, ast.Import | ast.ImportFrom)]
             imports += [ast.unparse(n) for n in found]
-            reference.append((f"cell {index}", source))
+            reference.append((f"cell {index}", source, True))
             continue
         grade_id = meta.get("grade_id", f"cell {index}")
         if meta.get("solution"):
             steps.append(Step("answer", grade_id))
             answers.append(read_answer(grade_id, source))
-            reference.append((grade_id, source))
+            reference.append((grade_id, source, False))
         elif meta.get("grade"):
             tree = parse(cell.source)
             reads = read_names(tree) if tree else []
@@ -173,7 +189,7 @@ def read_spec(source_dir: Path, name: str, path: Path | None = None) -> Assignme
             steps.append(Step("setup", grade_id, source=source))
             tree = parse(source)
             setup_names += (top_level_names(tree) + imported_names(tree)) if tree else []
-            reference.append((grade_id, source))
+            reference.append((grade_id, source, False))
     answer_names = tuple(n for a in answers for n in a.names)
     spec = AssignmentSpec(
         name,
@@ -183,7 +199,7 @@ def read_spec(source_dir: Path, name: str, path: Path | None = None) -> Assignme
         tuple(setup_names),
         tuple(answers),
         "\n".join(imports),
-        tuple(reference),
+        needed_for_reference(reference),
     )
     judged = [
         replace(s, test=replace(s.test, unverifiable=static_reasons(s.test, spec))) if s.test else s for s in steps

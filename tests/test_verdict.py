@@ -193,6 +193,20 @@ def test_only_the_functions_the_tested_reference_uses_are_served():
     assert (direct, sorted(called)) == ({}, ["linear_activation_forward"])
 
 
+def test_the_reference_runs_what_the_answers_use_and_not_the_notebooks_demonstrations(tmp_path):
+    source = [
+        cell("import numpy as np\nimport time"),
+        cell("SCALE = 3"),
+        answer("def triple(x):\n    return SCALE * np.asarray(x)", "triple"),
+        cell("started = time.perf_counter()\nDEMONSTRATED = triple([1, 2])"),  # binds nothing an answer reads
+        graded_cell("assert triple(1) == 3", "test_triple"),
+    ]
+    path = write_source(tmp_path, source)
+    names = reference.namespace(read_spec(path.parent, "lesson"))
+    assert names["triple"](2) == 6
+    assert "DEMONSTRATED" not in names
+
+
 def test_with_the_setting_a_wrong_helper_does_not_cost_its_callers(tmp_path):
     source = [
         answer("def inner(x):\n    return x + 1", "inner"),
