@@ -33,9 +33,9 @@ from autograder.sandbox import (
 )
 from autograder.wire import WireError
 
-# imported once per sandbox, before the notebook runs: most of a second of every plotting notebook
-# (the second module is `%matplotlib inline`'s); the independent verdict runs no import cells
-PLOTTING = ("matplotlib.pyplot", "matplotlib_inline.backend_inline")
+# imported once per sandbox, before the notebook runs: IPython's shell, and most of a second of every
+# plotting notebook (the last module is `%matplotlib inline`'s); the independent verdict needs none
+NOTEBOOK_MODULES = ("autograder.shell", "matplotlib.pyplot", "matplotlib_inline.backend_inline")
 DIED = {
     "ename": "DeadKernelError",
     "evalue": "the Python process running the notebook ended",
@@ -76,7 +76,7 @@ class Executor:
     """Runs cells in one sandbox, replaying the ones before after a restart."""
 
     def __init__(self, items: list[Path], slot: int, limits: Limits, timeout: float, on_timeout: dict, budget: Budget):
-        self.sandbox = Sandbox(items, limits, slot, budget, submission=budget, preload=PLOTTING)
+        self.sandbox = Sandbox(items, limits, slot, budget, submission=budget, preload=NOTEBOOK_MODULES)
         self.timeout = timeout
         self.on_timeout = on_timeout
         self.done: list[str] = []

@@ -132,15 +132,6 @@ def files(request: dict, namespace: dict) -> dict:
     return {"ok": True, "files": found}
 
 
-def shell_available() -> bool:
-    """Whether this Python has IPython (the faithful path's shell); the judge's workers do without."""
-    try:
-        import autograder.shell  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def run_in_shell(request: dict, namespace: dict) -> dict:
     from autograder import shell  # imported here: a Python without IPython still serves the other operations
 
@@ -201,10 +192,6 @@ def zygote(control_fd: int, modules: tuple[str, ...] = ()) -> None:
     control = socket.socket(fileno=control_fd)
     quiet_standard_streams()
     ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # workers may not trace it or open its files
-    if shell_available():
-        from autograder import shell
-
-        shell.make_shell()  # made once here, so that each forked worker starts with it
     preload(modules)
     spawned = False
     while True:
@@ -222,12 +209,15 @@ def zygote(control_fd: int, modules: tuple[str, ...] = ()) -> None:
 
 
 def preload(modules: tuple[str, ...]) -> None:
-    """Import the modules the grader expects the notebook to need (those installed)."""
+    """Import the modules the grader expects the notebook to need (those installed); with
+    autograder.shell, make IPython's shell too, so that each forked worker starts with it."""
     for module in modules:
         try:
-            importlib.import_module(module)
+            imported = importlib.import_module(module)
         except Exception:  # noqa: BLE001, S112 (not installed, or broken: the student's import will say so)
             continue
+        if module == "autograder.shell":
+            imported.make_shell()
 
 
 def spawn(control: socket.socket, channel_fd: int) -> bytes:
