@@ -1,6 +1,17 @@
 """What a cell of code reads and binds, from its syntax alone."""
 
 import ast
+import functools
+
+
+@functools.lru_cache(maxsize=4096)
+def parse(source: str) -> ast.Module | None:
+    """The code's syntax tree, None if it is not Python. Parsed once per process, since a source's
+    cells are asked several questions: the trees are shared, and no caller may change one."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
 
 
 def bound_names(tree: ast.AST) -> set[str]:

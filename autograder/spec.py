@@ -12,7 +12,7 @@ from pathlib import Path
 
 from autograder import notebook
 from autograder.magics import plain_python
-from autograder.reads import bound_names, imported_names, read_names, top_level_names
+from autograder.reads import bound_names, imported_names, parse, read_names, top_level_names
 from autograder.verifiable import static_reasons
 
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -71,13 +71,6 @@ def hidden_lines(source: str) -> frozenset[int]:
     return frozenset(lines)
 
 
-def parse(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(source)
-    except SyntaxError:
-        return None
-
-
 def defined_names(source: str) -> list[str]:
     tree = parse(source)
     return top_level_names(tree) if tree else []
@@ -124,7 +117,7 @@ class AssignmentSpec:
         setups = [parse(step.source) for step in self.steps if step.kind == "setup"]
         read = {n for test in self.tests for n in test.reads} | {n for t in setups if t for n in read_names(t)}
         read.add("*")  # a star import binds names no one can list
-        return "\n".join(line for line in self.imports.splitlines() if set(imported_names(ast.parse(line))) & read)
+        return "\n".join(line for line in self.imports.splitlines() if set(imported_names(parse(line))) & read)
 
     @property
     def extra_files(self) -> list[Path]:

@@ -12,6 +12,8 @@ import ast
 import functools
 import re
 
+from autograder.reads import parse
+
 MOCKS = {"mock", "patch", "MagicMock", "Mock", "monkeypatch"}
 CAPTURES = {"redirect_stdout", "redirect_stderr", "StringIO", "capsys", "capture_output", "capture"}
 INSPECTORS = {"vars", "dir", "hasattr", "getattr", "setattr", "delattr", "isinstance", "issubclass", "callable", "id"}
@@ -30,11 +32,7 @@ def names_in(nodes: list[ast.AST]) -> set[str]:
 def functions_defined(setup_sources: tuple[str, ...]) -> frozenset[str]:
     """The functions the setup cells define at top level (parsed once per spec)."""
     functions = set()
-    for source in setup_sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
+    for tree in filter(None, map(parse, setup_sources)):
         functions |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
     return frozenset(functions)
 
@@ -65,9 +63,8 @@ def static_reasons(test, spec) -> tuple[str, ...]:
     """The constructs in a test cell's code that keep it from being judged independently."""
     if "AUTOTEST" in test.source:
         return ("an AUTOTEST directive (nbgrader expands it into tests in the release only)",)
-    try:
-        tree = ast.parse(test.source)
-    except SyntaxError:
+    tree = parse(test.source)
+    if tree is None:
         if MAGIC_LINE.search(test.source):
             return ("an IPython magic or shell command (a line starting with % or !)",)
         return ("code that is not plain Python",)
