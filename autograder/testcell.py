@@ -21,6 +21,7 @@ import warnings
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 
 from autograder.proxy import Unverifiable
+from autograder.reads import parse
 from autograder.session import StudentCodeError
 from autograder.spec import TestCell
 
@@ -39,7 +40,9 @@ def failing_line(error: BaseException, label: str) -> int:
 
 
 def execute(test: TestCell, namespace: dict, label: str) -> None:
-    tree = ast.parse(test.source)
+    tree = parse(test.source)  # the tree the spec read, not parsed again for every submission
+    if tree is None:
+        raise SyntaxError(f"{label} is not Python")
     last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     body = ast.Module(body=tree.body[:-1] if last else tree.body, type_ignores=[])
     exec(compile(body, label, "exec"), namespace)  # noqa: S102 (the instructor's test code)

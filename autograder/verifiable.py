@@ -9,7 +9,6 @@ the test passes in) is found while judging (autograder.proxy raises Unverifiable
 """
 
 import ast
-import functools
 import re
 
 from autograder.reads import parse
@@ -28,13 +27,12 @@ def names_in(nodes: list[ast.AST]) -> set[str]:
     return names | {part for n in nodes if isinstance(n, ast.alias) for part in n.name.split(".")}
 
 
-@functools.cache
-def functions_defined(setup_sources: tuple[str, ...]) -> frozenset[str]:
-    """The functions the setup cells define at top level (parsed once per spec)."""
+def functions_defined(setup_sources) -> set[str]:
+    """The functions the setup cells define at top level."""
     functions = set()
     for tree in filter(None, map(parse, setup_sources)):
         functions |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
-    return frozenset(functions)
+    return functions
 
 
 def callbacks(nodes: list[ast.AST], student: set[str], functions: set[str]) -> list[str]:
@@ -83,7 +81,7 @@ def static_reasons(test, spec) -> tuple[str, ...]:
     for answer in spec.answers:
         reasons += [f"uses the student's class {c}" for c in answer.classes if c in test.reads]
         reasons += [f"uses the generator function {g}" for g in answer.generators if g in test.reads]
-    setups = tuple(step.source for step in spec.steps if step.kind == "setup")
+    setups = [step.source for step in spec.steps if step.kind == "setup"]
     functions = functions_defined(setups) | {
         n.name for n in nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
     }
