@@ -256,6 +256,26 @@ def test_tmp_is_private_and_writable_by_the_sandbox_user():
         box.close()
 
 
+@pytest.mark.skipif(
+    not sandbox.bubblewrap_works() or not sandbox.matplotlib_font_lists(), reason="needs bubblewrap and a font list"
+)
+def test_the_sandbox_reads_the_graders_matplotlib_font_list_and_cannot_change_it():
+    """matplotlib in the sandbox finds the list set-up built (so it does not build one at every
+    start), and a student's code cannot rewrite it for the next student."""
+    box = sandbox.Sandbox([], slot=SLOT)
+    try:
+        found, rewritten = run_cells(
+            box,
+            "import matplotlib, os; found = sorted(os.listdir(matplotlib.get_cachedir()))",
+            "[open(os.path.join(matplotlib.get_cachedir(), name), 'w') for name in found]",
+        )
+        assert found["ok"], found.get("error")
+        assert value_of(box, "found") == [path.name for path in sandbox.matplotlib_font_lists()]
+        assert not rewritten["ok"] and rewritten["error"]["type"] == "OSError"
+    finally:
+        box.close()
+
+
 def test_student_code_may_rewrite_the_files_it_handed_in(tmp_path):
     """As in nbgrader's autograded/: a notebook overwrites an output it saved when the student ran it."""
     handed_in = tmp_path / "work"
