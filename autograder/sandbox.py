@@ -1,14 +1,16 @@
 """Running the worker that executes student code: isolated where the system allows, limited always.
 
-Under bubblewrap, each submission gets a sandbox of its own, started afresh: a zygote (see Zygote)
-that has imported numpy and forks a worker for each run of the submission's code (nbgrader's
-run, then the independent verdict's), so the two runs share one working copy, as one student's
-work; a run starts without the processes of the run before. A restart gets a fresh sandbox.
-Nothing a student leaves (files, processes, IPC objects, keys) outlives the sandbox: it has its
-own user, IPC, PID, network, UTS and mount namespaces, and its writable places (the working copy, /tmp,
-/dev/shm) are size-capped tmpfs mounts that vanish with it; the rest of its file system is
-read-only. When the grader runs as root, the sandbox itself runs as an unprivileged user of its
-slot, so the process cap binds and nothing in it can signal the grader or write its files.
+Under bubblewrap, each slot keeps one sandbox (see Template) whose process has imported numpy
+once. For each submission it forks a zygote (see Zygote) in new user, mount, IPC, network and UTS
+namespaces with fresh tmpfs on every writable place (the working copy, /tmp, /dev/shm), without
+capabilities and unable to make more namespaces (autograder.namespaces); the zygote forks a worker
+for each run of the submission's code (nbgrader's run, then the independent verdict's), so the two
+runs share one working copy, as one student's work; a run starts without the processes of the run
+before. Nothing a student leaves (files, processes, IPC objects, keys) reaches the next: the
+template kills every process of a submission before the next starts (or is replaced), and the
+namespaces go with them. A restart gets a fresh zygote. The rest of the file system is read-only.
+When the grader runs as root, the sandbox runs as an unprivileged user of its slot, so the process
+cap binds and nothing in it can signal the grader or write its files.
 
 Without bubblewrap, each submission gets a new process. When the grader is root, it runs as the
 slot's user in its own IPC, PID and user namespaces, and whatever that user left in the shared
@@ -31,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import frames
+from autograder import frames, namespaces
 from autograder.notebook import Refused, open_submitted
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -40,6 +42,7 @@ GRADER_INSIDE = "/grader"
 MPL_INSIDE = "/tmp/matplotlib"  # matplotlib's folder in the sandbox: writable, with the grader's font lists
 FIRST_SANDBOX_UID = 60000
 ZYGOTE_TIMEOUT = 30.0  # seconds for a sandbox to start a worker, unless the budget allows less
+ENDING_TIMEOUT = 2.0  # seconds for a sandbox to end a submission's processes (it tries for 1.5)
 BUDGET_MARGIN = 30.0  # seconds a submission's budget allows beyond its cells' timeouts
 # The Python that runs student code without bubblewrap: as root, the sandbox's user must be able
 # to run it (a Python under /root is not; set another with numpy, e.g. the system's, if so).
@@ -120,7 +123,9 @@ def bubblewrap_works() -> bool:
     """Whether bubblewrap is installed and can make the namespaces the sandbox needs, as its user."""
     if not shutil.which("bwrap"):
         return False
-    inner = ["bwrap", "--bind", "/", "/", "--unshare-user", "--disable-userns", "--", "true"]
+    if not namespaces.supported():
+        return False
+    inner = ["bwrap", "--bind", "/", "/", "--unshare-user", "--", "true"]
     probe = subprocess.run(
         ["bwrap", "--ro-bind", "/", "/", "--proc", "/proc", "--unshare-pid", "--", *as_user(sandbox_uid(0)), *inner],
         capture_output=True,
@@ -165,13 +170,14 @@ def matplotlib_font_lists() -> list[Path]:
     return sorted(Path(os.environ.get("MPLCONFIGDIR") or cache).glob("fontlist-v*.json"))
 
 
-def bubblewrap_command(files: dict[str, int], python: list[str], limits: Limits, uid: int | None) -> list[str]:
-    """bwrap's command line; `files` maps names in the working copy to descriptors to copy them from.
+def bubblewrap_command(python: list[str], limits: Limits, uid: int | None) -> list[str]:
+    """bwrap's command line for a slot's template.
 
     Two bwraps: the outer one, run by the grader, makes the mounts and the namespaces; the inner one,
-    run as the sandbox's user, puts it in a user namespace of its own (so its kernel keyrings are new)
-    that cannot make more of them. (One would do as a normal user; as root, bwrap's user namespace
-    would map the sandbox's user to root, and the sandbox's user cannot read a Python under /root.)
+    run as the sandbox's user, puts it in a user namespace of its own, in which the template makes
+    each submission's namespaces (autograder.namespaces). (One would do as a normal user; as root,
+    bwrap's user namespace would map the sandbox's user to root, and the sandbox's user cannot read
+    a Python under /root.)
     """
     read_only = [
         d for d in ["/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/alternatives"] if Path(d).exists()
@@ -191,12 +197,6 @@ def bubblewrap_command(files: dict[str, int], python: list[str], limits: Limits,
     command += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm"]
     command += ["--remount-ro", "/dev"]
     command += ["--size", size, "--perms", "1777", "--tmpfs", WORKDIR_INSIDE]
-    # The working copy is the student's to change, as autograded/ is under nbgrader: a notebook may
-    # rewrite a file it handed in (an output it saved when the student ran it).
-    for folder in dict.fromkeys(str(p) for name in files for p in reversed(Path(name).parents) if str(p) != "."):
-        command += ["--perms", "1777", "--dir", f"{WORKDIR_INSIDE}/{folder}"]
-    for name, fd in files.items():
-        command += ["--perms", "0666", "--file", str(fd), f"{WORKDIR_INSIDE}/{name}"]
     command += ["--remount-ro", "/", "--chdir", WORKDIR_INSIDE]
     command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     command += ["--die-with-parent", "--new-session", "--", *as_user(uid)]
@@ -209,7 +209,6 @@ def bubblewrap_command(files: dict[str, int], python: list[str], limits: Limits,
         "/dev",
         "/dev",
         "--unshare-user",
-        "--disable-userns",
         "--die-with-parent",
         "--",
     ]
@@ -258,53 +257,78 @@ def open_files(paths: list[Path]) -> dict[str, int]:
     return fds
 
 
-class Zygote:
-    """A fresh bubblewrap sandbox whose process has imported numpy and forks a worker when asked."""
+def hand_over(control: socket.socket, message: bytes, kind: int, timeout: float) -> socket.socket:
+    """Send `message` with one end of a new channel; the other end, once the process that took it
+    replies; SandboxDied if no reply comes within `timeout`."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, kind)
+    try:
+        control.settimeout(timeout)
+        socket.send_fds(control, [message], [theirs.fileno()])
+        reply = control.recv(64)
+    except OSError as error:  # a timeout too
+        ours.close()
+        raise SandboxDied(f"the sandbox did not start your code ({error})") from error
+    finally:
+        theirs.close()
+    if not reply:
+        ours.close()
+        raise SandboxDied("the sandbox ended before it started your code")
+    return ours
 
-    def __init__(
-        self, limits: Limits, uid: int | None, files: list[Path], submission: object = None, preload: tuple = ()
-    ):
-        self.key = (limits, uid, tuple(files))
-        self.preload = preload  # modules it imports before forking
-        self.submission = submission  # the workers of this submission it may fork (None: one worker)
-        self.used = False
-        fds = open_files(files)
+
+class Template:
+    """A slot's bubblewrap sandbox, kept from one submission to the next: its process has imported
+    numpy (and `preload`), and forks each submission's zygote in namespaces of its own, with fresh
+    writable places holding copies of the submission's files (autograder.worker.template)."""
+
+    def __init__(self, limits: Limits, uid: int | None, preload: tuple = ()):
+        self.limits, self.uid, self.preload = limits, uid, tuple(preload)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        start = f"from autograder.worker import zygote; zygote({theirs.fileno()}, {tuple(preload)!r})"
-        python = [sys.executable, "-s", "-c", start]
+        writable = ("/tmp", "/dev/shm", WORKDIR_INSIDE)
+        arguments = f"{theirs.fileno()}, {self.preload!r}, {writable!r}, {limits.tmpfs_bytes}"
+        python = [sys.executable, "-s", "-c", f"from autograder.worker import template; template({arguments})"]
         try:
             self.process = subprocess.Popen(
-                limits.command_prefix() + bubblewrap_command(fds, python, limits, uid),
+                limits.command_prefix() + bubblewrap_command(python, limits, uid),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                pass_fds=[theirs.fileno(), *fds.values()],
+                pass_fds=[theirs.fileno()],
                 env=worker_environment(GRADER_INSIDE, ""),
                 start_new_session=True,
             )
         finally:
             theirs.close()
-            for fd in fds.values():
-                os.close(fd)
         self.control = ours
 
-    def spawn(self, timeout: float) -> socket.socket:
-        """A channel to a new worker in this sandbox; SandboxDied if it does not come within `timeout`."""
-        self.used = True
-        ours, theirs = socket.socketpair()
+    def fits(self, limits: Limits, uid: int | None, preload: tuple) -> bool:
+        """Alive, with these limits and user, and at least these modules imported."""
+        alive = self.process.poll() is None
+        return alive and (self.limits, self.uid) == (limits, uid) and set(preload) <= set(self.preload)
+
+    def open_submission(self, files: list[Path], timeout: float) -> socket.socket:
+        """A channel to a new submission's zygote holding copies of `files`; SandboxDied if it does
+        not come within `timeout`, Refused if a file may not be opened."""
+        fds = open_files(files)
         try:
             self.control.settimeout(timeout)
-            socket.send_fds(self.control, [b"spawn"], [theirs.fileno()])
-            reply = self.control.recv(64)
+            for name, fd in fds.items():
+                socket.send_fds(self.control, [b"file " + name.encode()], [fd])
         except OSError as error:  # a timeout too
-            ours.close()
             raise SandboxDied(f"the sandbox did not start your code ({error})") from error
         finally:
-            theirs.close()
-        if not reply:
-            ours.close()
-            raise SandboxDied("the sandbox ended before it started your code")
-        return ours
+            for fd in fds.values():
+                os.close(fd)
+        return hand_over(self.control, b"submission", socket.SOCK_SEQPACKET, timeout)
+
+    def end_submission(self) -> bool:
+        """Whether the template ended every process of the submission (False: it could not, or it is gone)."""
+        try:
+            self.control.settimeout(ENDING_TIMEOUT)
+            self.control.send(b"end")
+            return self.control.recv(64) == b"ended"
+        except OSError:
+            return False
 
     def stop(self) -> None:
         """End the sandbox: its PID namespace ends with it, and every process in it."""
@@ -314,8 +338,34 @@ class Zygote:
             pass
         self.process.wait()
         self.control.close()
-        if self.key[1] is not None:
-            wait_until_gone(self.key[1])
+        if self.uid is not None:
+            wait_until_gone(self.uid)
+
+
+class Zygote:
+    """One submission's process in its slot's sandbox, which forks a worker for each run of its code."""
+
+    def __init__(self, template: Template, files: list[Path], submission: object = None):
+        self.template = template
+        self.files = tuple(files)
+        self.submission = submission  # the workers of this submission it may fork (None: one worker)
+        self.control = None  # the channel to it, opened with its first worker
+
+    def spawn(self, timeout: float) -> socket.socket:
+        """A channel to a new worker of this submission; SandboxDied if it does not come within `timeout`."""
+        if self.control is None:
+            self.control = self.template.open_submission(list(self.files), timeout)
+        return hand_over(self.control, b"spawn", socket.SOCK_STREAM, timeout)
+
+    def stop(self) -> None:
+        """End the submission: every process it has in the sandbox, and with them its namespaces; the
+        whole sandbox if that fails (the next submission gets a new one)."""
+        if self.control is None:
+            return
+        self.control.close()
+        self.control = None
+        if not self.template.end_submission():
+            self.template.stop()  # take_template replaces it
 
 
 def processes_of(uid: int) -> list[int]:
@@ -338,35 +388,45 @@ def wait_until_gone(uid: int, seconds: float = 5.0) -> None:
         time.sleep(0.005)
 
 
-_zygotes: dict[int, Zygote] = {}  # the sandbox each slot uses (or will use first)
+_templates: dict[int, Template] = {}  # each slot's sandbox
+_zygotes: dict[int, Zygote] = {}  # the submission each slot's sandbox runs
+
+
+def take_template(slot: int, limits: Limits, uid: int | None, preload: tuple = ()) -> Template:
+    template = _templates.get(slot)
+    if template is not None and template.fits(limits, uid, preload):
+        return template
+    drop_zygote(slot)
+    if slot in _templates:
+        _templates.pop(slot).stop()
+    _templates[slot] = Template(limits, uid, preload)
+    return _templates[slot]
 
 
 def take_zygote(
     slot: int, limits: Limits, uid: int | None, files: list[Path], submission: object = None, preload: tuple = ()
 ) -> Zygote:
-    """The slot's sandbox: the one the same submission already uses, or the one started early if it
-    is unused and fits, else a new one (and any other is stopped)."""
-    zygote = _zygotes.pop(slot, None)
+    """The slot's zygote for this submission: the one its earlier runs used, else a new one (and the
+    submission before is ended)."""
+    zygote = _zygotes.get(slot)
     if zygote is not None:
-        fits = zygote.key == (limits, uid, tuple(files)) and zygote.process.poll() is None
-        same = submission is not None and zygote.submission is submission
-        if fits and (same or (not zygote.used and zygote.preload == preload)):
-            zygote.submission = submission
-            _zygotes[slot] = zygote
+        same = submission is not None and zygote.submission is submission and zygote.files == tuple(files)
+        if same and zygote.template.fits(limits, uid, ()):
             return zygote
-        zygote.stop()
-    _zygotes[slot] = Zygote(limits, uid, files, submission, preload)
+        drop_zygote(slot)
+    template = take_template(slot, limits, uid, preload)
+    _zygotes[slot] = Zygote(template, files, submission)
     return _zygotes[slot]
 
 
-def start_early(slot: int = 0, files: tuple[Path, ...] = ()) -> None:
+def start_early(slot: int = 0) -> None:
     """Start the slot's sandbox (default limits) and return at once: it loads numpy while the caller does too."""
-    if bubblewrap_works() and slot not in _zygotes:
-        _zygotes[slot] = Zygote(Limits(), sandbox_uid(slot), list(files))
+    if bubblewrap_works() and slot not in _templates:
+        _templates[slot] = Template(Limits(), sandbox_uid(slot))
 
 
 def drop_zygote(slot: int) -> None:
-    """Stop the slot's sandbox, and everything its submission left running in it."""
+    """End the slot's submission, and everything it left running; the sandbox stays for the next."""
     zygote = _zygotes.pop(slot, None)
     if zygote is not None:
         zygote.stop()
@@ -376,6 +436,8 @@ def drop_zygote(slot: int) -> None:
 def stop_zygotes() -> None:
     for slot in list(_zygotes):
         drop_zygote(slot)
+    for slot in list(_templates):
+        _templates.pop(slot).stop()
 
 
 # Run as the slot's user, without bubblewrap, between two submissions: ends every process of that

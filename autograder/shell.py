@@ -147,5 +147,18 @@ def make_shell() -> CellShell:
     return CellShell.instance(config=shell_config())
 
 
+def warm_tracebacks(shell: CellShell) -> None:
+    """Format one traceback through numpy's testing functions and throw it away, so that the modules
+    and source caches IPython formats tracebacks with are loaded before the zygote forks: a worker's
+    first traceback then takes about 0.05 s instead of 0.2 to 0.6 s. No cell runs: the execution
+    count, the history and `sys.last_traceback` stay as a new kernel's."""
+    import numpy.testing
+
+    try:
+        numpy.testing.assert_allclose(0.0, 1.0)
+    except AssertionError as error:
+        shell.InteractiveTB.structured_traceback(type(error), error, error.__traceback__)
+
+
 def run_cell(request: dict, namespace: dict) -> dict:
     return make_shell().run(request["source"])

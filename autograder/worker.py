@@ -23,7 +23,7 @@ import traceback
 
 import numpy.random  # noqa: F401 (numpy 2 loads it on first use: here once, not in every forked worker)
 
-from autograder import calls, frames, wire
+from autograder import calls, frames, namespaces, wire
 
 OUTPUT_CAP = 16 * 1024
 FILES_CAP = 8 * 2**20  # bytes of files a notebook leaves that come back to autograded/ (base64 fits a frame)
@@ -180,19 +180,91 @@ def main() -> None:
     serve(channel_in, channel_out)
 
 
-def zygote(control_fd: int, modules: tuple[str, ...] = ()) -> None:
-    """Fork a worker for each run of the submission's code (its sandbox is new; see autograder.sandbox).
+def template(control_fd: int, modules: tuple[str, ...], writable: tuple[str, ...], size: int) -> None:
+    """The slot's sandbox process, kept from one submission to the next (see autograder.sandbox).
 
-    numpy (and `modules`, see preload) is imported once, here; a worker is a fork of this process, so
-    it starts in milliseconds. Only for a sandbox with its own PID namespace, where ending the earlier
-    runs (killing every process but this one and its ancestors) cannot reach anything outside.
+    numpy (and `modules`, see preload) is imported once, here. For each submission it is sent the
+    files of the working copy, one message each, then a channel: it forks the submission's zygote,
+    which enters namespaces of its own (autograder.namespaces) with fresh tmpfs on `writable`, and
+    forks a worker for each run of the submission's code (so a worker starts in milliseconds).
+    Asked to end the submission, it ends every process but itself and its ancestors. Only for a
+    sandbox with its own PID namespace, which those processes cannot leave.
     """
     if os.getpid() > 10:
-        raise SystemExit("the zygote runs only as one of the first processes of its own PID namespace")
+        raise SystemExit("the template runs only as one of the first processes of its own PID namespace")
     control = socket.socket(fileno=control_fd)
     quiet_standard_streams()
-    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # workers may not trace it or open its files
+    set_dumpable(0)  # workers may not trace it or open its files
     preload(modules)
+    files: dict[str, int] = {}
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 4096, 1)
+        except OSError:
+            return
+        kind, _, name = message.partition(b" ")
+        if kind == b"file" and fds:
+            files[name.decode()] = fds[0]
+        elif kind == b"submission" and fds:
+            control.send(start_submission(control, fds[0], files, writable, size))
+            files = {}
+        elif kind == b"end":
+            control.send(b"ended" if end_earlier_runs() else b"left")
+        else:
+            return
+
+
+def set_dumpable(value: int) -> None:
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, value, 0, 0, 0)
+
+
+def start_submission(control: socket.socket, channel_fd: int, files: dict[str, int], writable, size: int) -> bytes:
+    fonts = font_lists()
+    pid = os.fork()
+    if pid == 0:
+        control.close()
+        try:
+            set_dumpable(1)  # a process may map its user namespace's ids only while it is
+            namespaces.enter(list(writable), size)
+            set_dumpable(0)
+            os.chdir(os.getcwd())  # the working copy's new tmpfs, not the folder under it
+            put_files(fonts, os.environ["MPLCONFIGDIR"], mode=0o444)
+            put_files(files, ".")
+        except BaseException:  # noqa: BLE001 (no student code runs unless every step succeeded)
+            os._exit(1)
+        try:
+            serve_submission(socket.socket(fileno=channel_fd))
+        finally:
+            os._exit(0)
+    for fd in [channel_fd, *files.values()]:
+        os.close(fd)
+    return str(pid).encode()
+
+
+def font_lists() -> dict[str, int]:
+    """The grader's matplotlib font lists, which the template's /tmp holds (read before it is replaced)."""
+    folder = os.environ.get("MPLCONFIGDIR", "")
+    names = [n for n in os.listdir(folder) if n.startswith("fontlist")] if os.path.isdir(folder) else []
+    return {name: os.open(os.path.join(folder, name), os.O_RDONLY) for name in names}
+
+
+def put_files(files: dict[str, int], folder: str, mode: int = 0o666) -> None:
+    """Copy each descriptor's file to its name under `folder` (folders made as needed, writable by all)."""
+    for name, fd in files.items():
+        path = os.path.join(folder, name)
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent):
+            os.makedirs(parent)
+            os.chmod(parent, 0o1777)
+        with os.fdopen(fd, "rb") as source, open(path, "wb") as copy:
+            while chunk := source.read(2**20):
+                copy.write(chunk)
+        os.chmod(path, mode)
+
+
+def serve_submission(control: socket.socket) -> None:
+    """Fork a worker for each run of the submission's code, each run starting without the processes
+    of the run before."""
     spawned = False
     while True:
         try:
@@ -217,7 +289,7 @@ def preload(modules: tuple[str, ...]) -> None:
         except Exception:  # noqa: BLE001, S112 (not installed, or broken: the student's import will say so)
             continue
         if module == "autograder.shell":
-            imported.make_shell()
+            imported.warm_tracebacks(imported.make_shell())
 
 
 def spawn(control: socket.socket, channel_fd: int) -> bytes:
@@ -233,10 +305,10 @@ def spawn(control: socket.socket, channel_fd: int) -> bytes:
     return str(pid).encode()
 
 
-def end_earlier_runs() -> None:
-    """Before another run of the same submission: kill every process of the sandbox but this one and
-    its ancestors (the earlier workers, and whatever they started), and wait until they are gone, so
-    that each run starts with the processes of a new sandbox. The files stay: they are the student's."""
+def end_earlier_runs() -> bool:
+    """Kill every process of the sandbox but this one and its ancestors (earlier runs, or a whole
+    submission, and whatever they started), until none is left or 1.5 s have passed; whether none is.
+    A run starts with the processes of a new sandbox; files stay, they are the student's."""
     ancestors, pid = set(), os.getpid()
     while pid > 0 and pid not in ancestors:
         ancestors.add(pid)
@@ -245,22 +317,24 @@ def end_earlier_runs() -> None:
                 pid = int(stream.read().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             break
-    others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in ancestors]
-    for other in others:
-        try:
-            os.kill(other, signal.SIGKILL)
-        except OSError:
-            pass
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 1.5
     while time.monotonic() < deadline:
         try:
             while os.waitpid(-1, os.WNOHANG)[0] > 0:
                 pass
         except ChildProcessError:
             pass
-        if not any(os.path.exists(f"/proc/{other}") for other in others):
-            return
+        # listed again each round: a process forked while the others were killed is found next time
+        others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in ancestors]
+        if not others:
+            return True
+        for other in others:
+            try:
+                os.kill(other, signal.SIGKILL)
+            except OSError:
+                pass
         time.sleep(0.002)
+    return False
 
 
 if __name__ == "__main__":

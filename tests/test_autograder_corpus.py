@@ -331,13 +331,14 @@ if os.fork() == 0:
 """
 
 # Loses update_parameters' 5 points if anything of an earlier submission is still there:
-# a file in /tmp or in the working folder, or a process besides bwrap's, the zygote's and its own.
+# a file in /tmp or in the working folder, or a process besides bwrap's, the slot's sandbox process,
+# the submission's zygote and its own.
 CHECKS_TRACES = """\
 def update_parameters(parameters, grads, learning_rate):
     import os
     names = [open(f"/proc/{p}/comm").read().strip() for p in os.listdir("/proc") if p.isdigit()]
     others = [name for name in names if name != "bwrap"]
-    if os.path.exists("/tmp/trace") or os.path.exists("trace") or len(others) > 2:
+    if os.path.exists("/tmp/trace") or os.path.exists("trace") or len(others) > 3:
         return {}
     return {key: value - learning_rate * grads["d" + key] for key, value in parameters.items()}
 """

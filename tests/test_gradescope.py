@@ -47,11 +47,11 @@ def test_the_sandbox_can_start_before_numpy_is_loaded():
 def test_the_sandbox_started_early_is_the_one_that_runs_the_code():
     slot = 5
     sandbox.start_early(slot)
-    early = sandbox._zygotes[slot].process.pid
+    early = sandbox._templates[slot].process.pid
     box = sandbox.Sandbox([], slot=slot)
     try:
         assert box.request({"op": "exec", "name": "cell", "source": "x = 1"}, timeout=30)["ok"]
-        assert sandbox._zygotes[slot].process.pid == early
+        assert sandbox._templates[slot].process.pid == early
     finally:
         box.close()
         sandbox.drop_zygote(slot)

@@ -259,19 +259,54 @@ def test_tmp_is_private_and_writable_by_the_sandbox_user():
 @pytest.mark.skipif(
     not sandbox.bubblewrap_works() or not sandbox.matplotlib_font_lists(), reason="needs bubblewrap and a font list"
 )
-def test_the_sandbox_reads_the_graders_matplotlib_font_list_and_cannot_change_it():
+def test_the_sandbox_reads_the_graders_matplotlib_font_list_and_a_student_cannot_change_the_next_ones():
     """matplotlib in the sandbox finds the list set-up built (so it does not build one at every
-    start), and a student's code cannot rewrite it for the next student."""
+    start); a student's code may spoil its own copy, and the next student gets the grader's."""
+    spoil = "import matplotlib, os; os.chdir(matplotlib.get_cachedir()); found = sorted(os.listdir())\n"
+    spoil += "for name in found:\n    os.chmod(name, 0o666)\n    open(name, 'w').write('{}')"
+    read = "import matplotlib, os; os.chdir(matplotlib.get_cachedir()); lists = [open(n).read() for n in os.listdir()]"
+    first, second = sandbox.Sandbox([], slot=SLOT), sandbox.Sandbox([], slot=SLOT)
+    try:
+        assert run_cells(first, spoil)[0]["ok"]
+        assert value_of(first, "found") == [path.name for path in sandbox.matplotlib_font_lists()]
+        first.close()
+        assert run_cells(second, read)[0]["ok"]
+        assert value_of(second, "lists") == [path.read_text() for path in sandbox.matplotlib_font_lists()]
+    finally:
+        first.close()
+        second.close()
+
+
+ESCAPE = """
+import ctypes, os, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+NEWUSER, NEWNS = 0x10000000, 0x20000
+def clone_made_one():  # clone(CLONE_NEWUSER | SIGCHLD) by its number, as the C library would
+    pid = libc.syscall({"x86_64": 56, "aarch64": 220}[os.uname().machine], NEWUSER | 17, 0, 0, 0, 0)
+    if pid == 0:
+        os._exit(0)
+    return pid > 0
+made = {
+    "unshare user": libc.unshare(NEWUSER) == 0,
+    "unshare mount": libc.unshare(NEWNS) == 0,
+    "clone user": clone_made_one(),
+    "unshare command": subprocess.run(["unshare", "--user", "true"], capture_output=True).returncode == 0,
+    "tmpfs": libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0, b"size=1g") == 0,
+    "capabilities": open("/proc/self/status").read().split("CapEff:")[1].split()[0] != "0" * 16,
+}
+"""
+
+
+@pytest.mark.skipif(not sandbox.bubblewrap_works(), reason="needs bubblewrap")
+def test_student_code_can_make_no_namespace_mount_or_capability_of_its_own():
+    """Each submission's namespaces are made by a fork of the slot's sandbox process; what made them
+    must not be left to the student's code, which could then mount a tmpfs of any size."""
     box = sandbox.Sandbox([], slot=SLOT)
     try:
-        found, rewritten = run_cells(
-            box,
-            "import matplotlib, os; found = sorted(os.listdir(matplotlib.get_cachedir()))",
-            "[open(os.path.join(matplotlib.get_cachedir(), name), 'w') for name in found]",
+        assert run_cells(box, ESCAPE)[0]["ok"]
+        assert value_of(box, "made") == dict.fromkeys(
+            ["unshare user", "unshare mount", "clone user", "unshare command", "tmpfs", "capabilities"], False
         )
-        assert found["ok"], found.get("error")
-        assert value_of(box, "found") == [path.name for path in sandbox.matplotlib_font_lists()]
-        assert not rewritten["ok"] and rewritten["error"]["type"] == "OSError"
     finally:
         box.close()
 
@@ -353,15 +388,18 @@ FIND = """
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 keys = ctypes.create_string_buffer(64)
-me = int(os.readlink("/proc/self"))  # as /proc numbers it (without bubblewrap it is the host's /proc)
-parent = int(open("/proc/self/status").read().split("PPid:")[1].split()[0])
-def mine(pid):  # a Python process of this user, besides this one and the one that forked it
+def parent_of(pid):
+    return int(open(f"/proc/{pid}/status").read().split("PPid:")[1].split()[0])
+ancestors = [int(os.readlink("/proc/self"))]  # as /proc numbers it (without bubblewrap it is the host's /proc)
+while ancestors[-1] > 1:
+    ancestors.append(parent_of(ancestors[-1]))
+def mine(pid):  # a Python process of this user, besides this one and those that started it
     try:
         status = open(f"/proc/{pid}/status").read()
     except OSError:
         return False
     uid = int(status.split("Uid:")[1].split()[0])
-    return uid == os.getuid() and int(pid) not in (me, parent) and "python" in status.split()[1]
+    return uid == os.getuid() and int(pid) not in ancestors and "python" in status.split()[1]
 found = {
     "shm": libc.shmget(0x5EC, 0, 0) >= 0,
     "key": libc.syscall(250, 11, -4, keys, 64) > 0,  # keyctl(KEYCTL_READ, @u): the ids of its keys
