@@ -219,11 +219,11 @@ def set_dumpable(value: int) -> None:
 
 
 def start_submission(control: socket.socket, channel_fd: int, files: dict[str, int], writable, size: int) -> bytes:
-    fonts = font_lists()
     pid = os.fork()
     if pid == 0:
         control.close()
         try:
+            fonts = font_lists()  # opened before the tmpfs replaces the template's /tmp
             set_dumpable(1)  # a process may map its user namespace's ids only while it is
             namespaces.enter(list(writable), size)
             set_dumpable(0)
@@ -242,7 +242,7 @@ def start_submission(control: socket.socket, channel_fd: int, files: dict[str, i
 
 
 def font_lists() -> dict[str, int]:
-    """The grader's matplotlib font lists, which the template's /tmp holds (read before it is replaced)."""
+    """Descriptors of the grader's matplotlib font lists, which the template's /tmp holds."""
     folder = os.environ.get("MPLCONFIGDIR", "")
     names = [n for n in os.listdir(folder) if n.startswith("fontlist")] if os.path.isdir(folder) else []
     return {name: os.open(os.path.join(folder, name), os.O_RDONLY) for name in names}

@@ -311,6 +311,20 @@ def test_student_code_can_make_no_namespace_mount_or_capability_of_its_own():
         box.close()
 
 
+@pytest.mark.skipif(not sandbox.bubblewrap_works(), reason="needs bubblewrap")
+def test_a_submission_inherits_no_descriptor_from_the_ones_before():
+    """The slot's sandbox outlives submissions: what it opens for one must not pile up in the next."""
+    counts = []
+    for _ in range(3):
+        box = sandbox.Sandbox([], slot=SLOT)
+        try:
+            assert run_cells(box, "import os; fds = sorted(os.listdir('/proc/self/fd'))")[0]["ok"]
+            counts.append(len(value_of(box, "fds")))
+        finally:
+            box.close()
+    assert counts[0] == counts[1] == counts[2], counts
+
+
 def test_student_code_may_rewrite_the_files_it_handed_in(tmp_path):
     """As in nbgrader's autograded/: a notebook overwrites an output it saved when the student ran it."""
     handed_in = tmp_path / "work"
