@@ -118,20 +118,31 @@ def as_user(uid: int | None) -> list[str]:
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--"]
 
 
+_probe: subprocess.Popen | None = None  # bubblewrap_works' test, started early (see start_early)
+
+
+def bubblewrap_usable() -> bool:
+    return bool(shutil.which("bwrap")) and namespaces.supported()
+
+
+def start_probe() -> None:
+    """Start bubblewrap_works' test: a sandbox as the grader makes them, giving a submission namespaces."""
+    global _probe
+    if _probe is None:
+        enter = f"from autograder import namespaces; namespaces.enter(['/tmp'], {2**20})"
+        command = bubblewrap_command([sys.executable, "-s", "-c", enter], Limits(), sandbox_uid(0))
+        env = worker_environment(GRADER_INSIDE, "")
+        _probe = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+
 @functools.cache
 def bubblewrap_works() -> bool:
-    """Whether bubblewrap is installed and can make the namespaces the sandbox needs, as its user."""
-    if not shutil.which("bwrap"):
+    """Whether bubblewrap is installed and its sandbox can give a submission namespaces of its own (a
+    system may allow bubblewrap's user namespace and refuse a nested one)."""
+    if not bubblewrap_usable():
         return False
-    if not namespaces.supported():
-        return False
-    inner = ["bwrap", "--bind", "/", "/", "--unshare-user", "--", "true"]
-    probe = subprocess.run(
-        ["bwrap", "--ro-bind", "/", "/", "--proc", "/proc", "--unshare-pid", "--", *as_user(sandbox_uid(0)), *inner],
-        capture_output=True,
-        check=False,
-    )
-    return probe.returncode == 0
+    start_probe()
+    return _probe.wait() == 0
 
 
 def isolation_summary() -> str:
@@ -420,8 +431,10 @@ def take_zygote(
 
 
 def start_early(slot: int = 0) -> None:
-    """Start the slot's sandbox (default limits) and return at once: it loads numpy while the caller does too."""
-    if bubblewrap_works() and slot not in _templates:
+    """Start the slot's sandbox (default limits), and the test of bubblewrap beside it, and return at
+    once: it loads numpy while the caller does too."""
+    if bubblewrap_usable() and slot not in _templates:
+        start_probe()
         _templates[slot] = Template(Limits(), sandbox_uid(slot))
 
 

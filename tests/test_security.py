@@ -325,6 +325,28 @@ def test_a_submission_inherits_no_descriptor_from_the_ones_before():
     assert counts[0] == counts[1] == counts[2], counts
 
 
+@pytest.mark.skipif(not sandbox.bubblewrap_works(), reason="needs bubblewrap")
+def test_bubblewrap_is_not_used_where_a_submission_cannot_get_namespaces_of_its_own(monkeypatch):
+    """As on a system that lets bubblewrap make a user namespace and refuses a nested one: without
+    this test every submission would fail to start, instead of the grader saying it runs weaker."""
+    made = sandbox.bubblewrap_command
+
+    def refusing(python, limits, uid):
+        command = made(python, limits, uid)
+        inner = command.index("--unshare-user")
+        return command[: inner + 1] + ["--disable-userns"] + command[inner + 1 :]
+
+    monkeypatch.setattr(sandbox, "bubblewrap_command", refusing)
+    monkeypatch.setattr(sandbox, "_probe", None)
+    sandbox.bubblewrap_works.cache_clear()
+    try:
+        assert sandbox.bubblewrap_works() is False
+    finally:
+        sandbox.bubblewrap_works.cache_clear()
+        monkeypatch.undo()
+        assert sandbox.bubblewrap_works() is True
+
+
 def test_student_code_may_rewrite_the_files_it_handed_in(tmp_path):
     """As in nbgrader's autograded/: a notebook overwrites an output it saved when the student ran it."""
     handed_in = tmp_path / "work"
