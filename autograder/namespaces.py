@@ -15,7 +15,7 @@ import struct
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
-MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
+MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x40000
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP = 24, 38, 22
 SECCOMP_MODE_FILTER = 2
 KEYCTL_JOIN_SESSION_KEYRING = 1
@@ -102,10 +102,31 @@ def supported() -> bool:
     return platform.machine() in ARCHITECTURES
 
 
+def mounts_under(places: list[str]) -> list[str]:
+    """The mount points below `places` (a Python installation under /tmp, the font list), outermost first."""
+    with open("/proc/self/mountinfo") as stream:
+        points = [line.split()[4].encode().decode("unicode_escape") for line in stream]
+    inside = [point for point in points if any(point.startswith(place + "/") for place in places)]
+    return sorted(dict.fromkeys(inside), key=lambda point: point.count("/"))
+
+
+def bind_again(kept: dict[str, int]) -> None:
+    """Bind each kept mount (held open by a descriptor) at its place again, above the new tmpfs."""
+    for point, fd in kept.items():
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.makedirs(point, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(point), exist_ok=True)
+            os.close(os.open(point, os.O_CREAT | os.O_WRONLY, 0o444))
+        source = f"/proc/self/fd/{fd}".encode()
+        check(libc.mount(source, point.encode(), None, MS_BIND | MS_REC, None), f"bind {point}")
+        os.close(fd)
+
+
 def enter(writable: list[str], size: int) -> None:
     """Leave the template's namespaces for new ones, with a fresh tmpfs of `size` bytes on each of
-    `writable` (the files under them are gone; copy what is needed after). NamespaceError if the
-    system refuses a step: the caller must then not run student code."""
+    `writable`: what the student's code wrote there is gone; the read-only mounts under them stay.
+    NamespaceError if the system refuses a step: the caller must then not run student code."""
     audit_arch, unshare, clone, clone3, keyctl = ARCHITECTURES[platform.machine()]
     uid, gid = os.getuid(), os.getgid()
     flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS
@@ -114,8 +135,10 @@ def enter(writable: list[str], size: int) -> None:
     write("/proc/self/uid_map", f"{uid} {uid} 1")
     write("/proc/self/gid_map", f"{gid} {gid} 1")
     check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+    kept = {point: os.open(point, os.O_PATH) for point in mounts_under(writable)}
     for place in writable:
         mount_tmpfs(place, size)
+    bind_again(kept)
     if libc.syscall(keyctl, KEYCTL_JOIN_SESSION_KEYRING, None) < 0:
         check(-1, "a new session keyring")
     drop_capabilities()

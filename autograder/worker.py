@@ -223,12 +223,12 @@ def start_submission(control: socket.socket, channel_fd: int, files: dict[str, i
     if pid == 0:
         control.close()
         try:
-            fonts = font_lists()  # opened before the tmpfs replaces the template's /tmp
             set_dumpable(1)  # a process may map its user namespace's ids only while it is
             namespaces.enter(list(writable), size)
             set_dumpable(0)
+            os.makedirs(os.environ["MPLCONFIGDIR"], exist_ok=True)
+            os.chmod(os.environ["MPLCONFIGDIR"], 0o1777)
             os.chdir(os.getcwd())  # the working copy's new tmpfs, not the folder under it
-            put_files(fonts, os.environ["MPLCONFIGDIR"], mode=0o444)
             put_files(files, ".")
         except BaseException:  # noqa: BLE001 (no student code runs unless every step succeeded)
             os._exit(1)
@@ -241,14 +241,7 @@ def start_submission(control: socket.socket, channel_fd: int, files: dict[str, i
     return str(pid).encode()
 
 
-def font_lists() -> dict[str, int]:
-    """Descriptors of the grader's matplotlib font lists, which the template's /tmp holds."""
-    folder = os.environ.get("MPLCONFIGDIR", "")
-    names = [n for n in os.listdir(folder) if n.startswith("fontlist")] if os.path.isdir(folder) else []
-    return {name: os.open(os.path.join(folder, name), os.O_RDONLY) for name in names}
-
-
-def put_files(files: dict[str, int], folder: str, mode: int = 0o666) -> None:
+def put_files(files: dict[str, int], folder: str) -> None:
     """Copy each descriptor's file to its name under `folder` (folders made as needed, writable by all)."""
     for name, fd in files.items():
         path = os.path.join(folder, name)
@@ -259,7 +252,7 @@ def put_files(files: dict[str, int], folder: str, mode: int = 0o666) -> None:
         with os.fdopen(fd, "rb") as source, open(path, "wb") as copy:
             while chunk := source.read(2**20):
                 copy.write(chunk)
-        os.chmod(path, mode)
+        os.chmod(path, 0o666)
 
 
 def serve_submission(control: socket.socket) -> None:

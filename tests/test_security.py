@@ -259,15 +259,16 @@ def test_tmp_is_private_and_writable_by_the_sandbox_user():
 @pytest.mark.skipif(
     not sandbox.bubblewrap_works() or not sandbox.matplotlib_font_lists(), reason="needs bubblewrap and a font list"
 )
-def test_the_sandbox_reads_the_graders_matplotlib_font_list_and_a_student_cannot_change_the_next_ones():
-    """matplotlib in the sandbox finds the list set-up built (so it does not build one at every
-    start); a student's code may spoil its own copy, and the next student gets the grader's."""
+def test_the_sandbox_reads_the_graders_matplotlib_font_list_and_a_student_cannot_change_it():
+    """matplotlib in the sandbox finds the list set-up built (so it does not build one at every start),
+    read-only: a mount under /tmp, which each submission's new /tmp keeps (a venv under /tmp too)."""
     spoil = "import matplotlib, os; os.chdir(matplotlib.get_cachedir()); found = sorted(os.listdir())\n"
     spoil += "for name in found:\n    os.chmod(name, 0o666)\n    open(name, 'w').write('{}')"
     read = "import matplotlib, os; os.chdir(matplotlib.get_cachedir()); lists = [open(n).read() for n in os.listdir()]"
     first, second = sandbox.Sandbox([], slot=SLOT), sandbox.Sandbox([], slot=SLOT)
     try:
-        assert run_cells(first, spoil)[0]["ok"]
+        spoiled = run_cells(first, spoil)[0]
+        assert not spoiled["ok"] and "Read-only file system" in spoiled["error"]["message"]
         assert value_of(first, "found") == [path.name for path in sandbox.matplotlib_font_lists()]
         first.close()
         assert run_cells(second, read)[0]["ok"]
