@@ -11,6 +11,7 @@ template (autograder.worker.end_earlier_runs) before the next submission starts.
 import ctypes
 import os
 import platform
+import re
 import struct
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
@@ -105,7 +106,8 @@ def supported() -> bool:
 def mounts_under(places: list[str]) -> list[str]:
     """The mount points below `places` (a Python installation under /tmp, the font list), outermost first."""
     with open("/proc/self/mountinfo") as stream:
-        points = [line.split()[4].encode().decode("unicode_escape") for line in stream]
+        # the kernel writes a space, tab, newline or backslash in a path as three octal digits
+        points = [re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), line.split()[4]) for line in stream]
     inside = [point for point in points if any(point.startswith(place + "/") for place in places)]
     return sorted(dict.fromkeys(inside), key=lambda point: point.count("/"))
 

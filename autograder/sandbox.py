@@ -325,12 +325,13 @@ class Template:
             self.control.settimeout(timeout)
             for name, fd in fds.items():
                 socket.send_fds(self.control, [b"file " + name.encode()], [fd])
-        except OSError as error:  # a timeout too
+            return hand_over(self.control, b"submission", socket.SOCK_SEQPACKET, timeout)
+        except (OSError, SandboxDied) as error:  # a timeout too
+            self.stop()  # it may hold some of the files, which must not reach the next submission
             raise SandboxDied(f"the sandbox did not start your code ({error})") from error
         finally:
             for fd in fds.values():
                 os.close(fd)
-        return hand_over(self.control, b"submission", socket.SOCK_SEQPACKET, timeout)
 
     def end_submission(self) -> bool:
         """Whether the template ended every process of the submission (False: it could not, or it is gone)."""
@@ -342,12 +343,14 @@ class Template:
             return False
 
     def stop(self) -> None:
-        """End the sandbox: its PID namespace ends with it, and every process in it."""
-        try:
-            os.killpg(self.process.pid, 9)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
+        """End the sandbox: its PID namespace ends with it, and every process in it. Once only: the
+        process's number may belong to another process after it is reaped."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, 9)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
         self.control.close()
         if self.uid is not None:
             wait_until_gone(self.uid)

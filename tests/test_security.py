@@ -348,6 +348,44 @@ def test_bubblewrap_is_not_used_where_a_submission_cannot_get_namespaces_of_its_
         assert sandbox.bubblewrap_works() is True
 
 
+@pytest.mark.skipif(not sandbox.bubblewrap_works(), reason="needs bubblewrap")
+def test_files_sent_for_a_submission_that_did_not_start_never_reach_the_next(monkeypatch, tmp_path):
+    """The slot's sandbox is sent a submission's files before the submission itself: if that fails
+    half-way, what it holds must not become the next student's working copy."""
+    (tmp_path / "secret.txt").write_text("the first student's")
+    handed = sandbox.hand_over
+
+    def failing(control, message, kind, timeout):
+        if message == b"submission":
+            raise sandbox.SandboxDied("lost on the way")
+        return handed(control, message, kind, timeout)
+
+    first = sandbox.Sandbox([tmp_path / "secret.txt"], slot=SLOT)
+    with monkeypatch.context() as patch:
+        patch.setattr(sandbox, "hand_over", failing)
+        with pytest.raises(sandbox.SandboxDied):
+            run_cells(first, "x = 1")
+    first.close()
+    second = sandbox.Sandbox([], slot=SLOT)
+    try:
+        assert run_cells(second, "import os; here = sorted(os.listdir('.'))")[0]["ok"]
+        assert value_of(second, "here") == []
+    finally:
+        second.close()
+
+
+@pytest.mark.skipif(not sandbox.bubblewrap_works(), reason="needs bubblewrap")
+def test_a_sandbox_is_killed_once_however_often_it_is_stopped(monkeypatch):
+    """After its process is reaped, its number may be another process's: stopping again kills nothing."""
+    template = sandbox.Template(sandbox.Limits(), sandbox.sandbox_uid(SLOT + 6))  # a user no other sandbox has
+    killed = []
+    kill = os.killpg
+    monkeypatch.setattr(sandbox.os, "killpg", lambda pid, sig: (killed.append(pid), kill(pid, sig)))
+    template.stop()
+    template.stop()
+    assert killed == [template.process.pid]
+
+
 def test_student_code_may_rewrite_the_files_it_handed_in(tmp_path):
     """As in nbgrader's autograded/: a notebook overwrites an output it saved when the student ran it."""
     handed_in = tmp_path / "work"
