@@ -11,41 +11,22 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-import jsonschema
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.nbgraderformat import common as nbgraderformat_common
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, SaveAutoGrades
 from nbgrader.utils import find_all_files, is_grade, is_solution
 from traitlets.config import Config
 
-from autograder import combine
+from autograder import combine, nbgrader_speedups
 from autograder.course_dir import Course, CourseError
 from autograder.executor import Run, SandboxExecute, run_notebook
 from autograder.grade import CellResult, Options, Result
 from autograder.sandbox import Budget, drop_zygote
 
-
-class SchemaCache:
-    """`jsonschema.validate` for nbgrader's metadata checks, minus the check of nbgrader's own schema
-    against jsonschema's metaschema on every cell (most of what CheckCellMetadata costs)."""
-
-    def __init__(self):
-        self.validators: dict[int, tuple[dict, object]] = {}
-
-    def validate(self, instance, schema) -> None:
-        known = self.validators.get(id(schema))
-        if known is None or known[0] is not schema:
-            known = self.validators[id(schema)] = (schema, jsonschema.validators.validator_for(schema)(schema))
-        error = jsonschema.exceptions.best_match(known[1].iter_errors(instance))
-        if error is not None:
-            raise error
-
-
-nbgraderformat_common.jsonschema = SchemaCache()
+nbgrader_speedups.install()
 
 
 class CombineVerdicts(NbGraderPreprocessor):
@@ -73,6 +54,7 @@ def autograde_config(course: Course, options: Options) -> Config:
     configured = course.config.Autograde.get("autograde_preprocessors", default)
     config.Autograde.autograde_preprocessors = chain(list(configured))
     config.Autograde.force = True
+    config.Exporter.optimistic_validation = True  # the notebook is validated once, not after every step
     config.Execute.timeout = int(max(options.timeout, 1))
     return config
 

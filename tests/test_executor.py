@@ -63,6 +63,16 @@ def test_outputs_are_the_ones_nbclient_records_from_a_kernel():
         assert our.execution_count == theirs.execution_count
 
 
+def test_a_failed_cells_traceback_is_kept_for_the_notebook_magic_as_in_a_kernel():
+    read_back = (
+        "import json\n"
+        "errors = [o for c in json.load(open('session.ipynb'))['cells'] for o in c.get('outputs', [])]\n"
+        "[(o['ename'], o['evalue'], 'ZeroDivisionError' in ''.join(o['traceback'])) for o in errors]"
+    )
+    nb = ours(["1 / 0", "%notebook session.ipynb", read_back])
+    assert nb.cells[2].outputs[0]["data"]["text/plain"] == "[('ZeroDivisionError', 'division by zero', True)]"
+
+
 def test_a_cell_that_runs_too_long_gets_nbgraders_timeout_error_and_the_rest_runs_on():
     nb = ours(["x = 41", "while True:\n    pass", "x + 1"], timeout=2.0)
     assert [o["ename"] for o in nb.cells[1].outputs] == ["CellTimeoutError"]
