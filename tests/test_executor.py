@@ -144,3 +144,31 @@ def test_late_penalties_are_nbgraders(tmp_path):
     assert results["hacker"].score == 3.0
     assert results["bitdiddle"].score == 0.0
     assert [c.score for c in results["bitdiddle"].cells if c.grade_id == "late penalty"] == [-1.5]
+
+
+def test_a_traceback_reads_the_same_with_highlighting_remembered(monkeypatch):
+    import numpy as np
+    import stack_data.core
+    from IPython.core.ultratb import VerboseTB
+
+    from autograder.shell import RememberedHighlighting
+
+    try:
+        np.testing.assert_allclose([1.0, 2.0], [1.0, 2.5])
+    except AssertionError as error:
+        caught = error
+    formatter = VerboseTB(theme_name="linux")
+
+    def text() -> list[str]:
+        return formatter.structured_traceback(type(caught), caught, caught.__traceback__)
+
+    highlight = stack_data.core._pygmented_with_ranges
+    highlight = getattr(highlight, "highlight", highlight)  # the library's own, if a shell was made here
+    monkeypatch.setattr(stack_data.core, "_pygmented_with_ranges", highlight)
+    fresh = text()
+    assert "\x1b[" in "".join(fresh), "the traceback is highlighted"
+    remembered = RememberedHighlighting(highlight)
+    monkeypatch.setattr(stack_data.core, "_pygmented_with_ranges", remembered)
+    assert text() == fresh
+    assert remembered.known
+    assert text() == fresh
