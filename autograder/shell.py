@@ -8,7 +8,6 @@ of text; what is cut is replaced by a note.
 """
 
 import sys
-from collections.abc import Mapping
 
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
@@ -103,29 +102,6 @@ class Publisher(DisplayPublisher):
         self.shell.outputs.items.clear()
 
 
-class StoredError(Mapping):
-    """What IPython keeps of a failed cell for `%notebook` (its name, message and traceback), formatted
-    the first time something reads it: formatting a traceback twice per failed cell, once for the
-    output and once for this, was most of what a blank submission cost."""
-
-    def __init__(self, format_now):
-        self.format_now, self.formatted = format_now, None
-
-    def error(self) -> dict:
-        if self.formatted is None:
-            self.formatted = self.format_now()
-        return self.formatted
-
-    def __getitem__(self, key):
-        return self.error()[key]
-
-    def __iter__(self):
-        return iter(self.error())
-
-    def __len__(self) -> int:
-        return len(self.error())
-
-
 class CellShell(InteractiveShell):
     """An InteractiveShell that records each cell's outputs instead of printing them."""
 
@@ -135,6 +111,7 @@ class CellShell(InteractiveShell):
     def __init__(self, **kwargs):
         self.outputs = Outputs()
         self.cell_count = 0
+        self.shown_error: tuple[BaseException | None, list[str]] = (None, [])
         super().__init__(**kwargs)
 
     def enable_gui(self, gui=None):
@@ -142,13 +119,20 @@ class CellShell(InteractiveShell):
         for inline figures), so this does nothing."""
 
     def _showtraceback(self, etype, evalue, stb):
+        self.shown_error = evalue, list(stb)
         self.outputs.items.append(
             {"output_type": "error", "ename": etype.__name__, "evalue": str(evalue), "traceback": list(stb)}
         )
 
     def _format_exception_for_storage(self, exception, filename=None, running_compiled_code=False):
-        store = super()._format_exception_for_storage
-        return StoredError(lambda: store(exception, filename, running_compiled_code))
+        """What IPython keeps of a failed cell for `%notebook`: the traceback the cell's output shows,
+        which is the same text, instead of formatting it a second time (that was half of what a
+        failing cell cost). A syntax error is formatted again: raised at run time, its output shows
+        frames that IPython's stored copy leaves out."""
+        shown, lines = self.shown_error
+        if shown is exception and not isinstance(exception, SyntaxError):
+            return {"ename": type(exception).__name__, "evalue": str(exception), "traceback": list(lines)}
+        return super()._format_exception_for_storage(exception, filename, running_compiled_code)
 
     def run(self, source: str) -> dict:
         """Run one cell: its outputs and execution count, with the real streams put back after."""

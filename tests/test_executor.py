@@ -1,6 +1,7 @@
 """The sandboxed executor against nbclient (a real IPython kernel), and the faithful path on
 nbgrader's own documentation course: same outputs, same scores, nbgrader's tools work after us."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -67,10 +68,33 @@ def test_a_failed_cells_traceback_is_kept_for_the_notebook_magic_as_in_a_kernel(
     read_back = (
         "import json\n"
         "errors = [o for c in json.load(open('session.ipynb'))['cells'] for o in c.get('outputs', [])]\n"
-        "[(o['ename'], o['evalue'], 'ZeroDivisionError' in ''.join(o['traceback'])) for o in errors]"
+        "print(json.dumps([[o['ename'], o['evalue'], o['traceback']] for o in errors]))"
     )
     nb = ours(["1 / 0", "%notebook session.ipynb", read_back])
-    assert nb.cells[2].outputs[0]["data"]["text/plain"] == "[('ZeroDivisionError', 'division by zero', True)]"
+    shown = nb.cells[0].outputs[0]
+    kept = [["ZeroDivisionError", "division by zero", shown["traceback"]]]
+    assert json.loads(nb.cells[2].outputs[0]["text"]) == kept
+
+
+def test_the_traceback_kept_for_a_failed_cell_is_the_one_ipython_formats():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from autograder.shell import CellShell, shell_config
+
+    shell = CellShell(config=shell_config())
+    failing = [
+        "1 / 0",
+        "def f():\n    raise ValueError('bad value')\nf()",
+        "import numpy as np\nnp.testing.assert_allclose([1.0], [2.0])",
+        "def g():\n    return g()\ng()",
+        "x = (",
+        "compile('x = (', 'made at run time', 'exec')",
+    ]
+    for source in failing:
+        shell.run(source)
+        kept = shell.history_manager.exceptions[shell.execution_count - 1]
+        error = shell.last_execution_result.error_in_exec or shell.last_execution_result.error_before_exec
+        assert kept == InteractiveShell._format_exception_for_storage(shell, error), source
 
 
 def test_a_cell_that_runs_too_long_gets_nbgraders_timeout_error_and_the_rest_runs_on():
