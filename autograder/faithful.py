@@ -135,10 +135,10 @@ def not_run_cells(course: Course, assignment: str) -> list[CellResult]:
 def read_result(course: Course, assignment: str, student: str, runs: dict[str, Run], flags: list[str]) -> Result:
     """The student's scores as the gradebook holds them, with what failed, from the autograded notebooks."""
     result = Result(student, assignment, "graded", flags=list(flags))
-    names = notebook_names(course, assignment)
     autograded = course.path("autograded", student, assignment)
     with Gradebook(course.db_url) as gradebook:
         submission = gradebook.find_submission(assignment, student)
+        names = [nb.name for nb in submission.assignment.notebooks]
         for nb in submission.notebooks:
             path = autograded / f"{nb.name}.ipynb"
             cells = cells_by_id(path)

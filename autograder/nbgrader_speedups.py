@@ -3,9 +3,9 @@ faithful path is imported.
 
 - nbgrader checks each cell's metadata with `jsonschema.validate`, which checks nbgrader's own
   schema against jsonschema's metaschema on every call: a validator per schema is kept instead.
-- Every `Gradebook(...)` makes a new SQLAlchemy engine (nbgrader opens eleven per submission), and
-  so compiles every query again: an engine per database and process is kept instead. A closed
-  gradebook still disposes of the engine's connections, so none outlives it.
+- Every `Gradebook(...)` makes a new SQLAlchemy engine (nbgrader's Autograde opens nine per
+  submission), and so compiles every query again: an engine per database and process is kept
+  instead. A closed gradebook still disposes of the engine's connections, so none outlives it.
 """
 
 import os
@@ -35,7 +35,7 @@ _engines: dict[tuple, sqlalchemy.Engine] = {}
 
 
 def shared_engine(url, **options) -> sqlalchemy.Engine:
-    """`sqlalchemy.create_engine`, made once per process (a forked worker makes its own) and arguments."""
+    """`sqlalchemy.create_engine`, made once per process, URL and options (a forked worker makes its own)."""
     key = (os.getpid(), str(url), tuple(sorted(options.items())))
     if key not in _engines:
         _engines[key] = sqlalchemy.create_engine(url, **options)
