@@ -40,6 +40,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 WORKDIR_INSIDE = "/submission"
 GRADER_INSIDE = "/grader"
 MPL_INSIDE = "/tmp/matplotlib"  # matplotlib's folder in the sandbox: writable, with the grader's font lists
+# Sandbox users are FIRST_SANDBOX_UID + slot; two graders on one machine need ranges of their own
+# (a slot's processes are waited for and killed by uid), set with AUTOGRADER_FIRST_UID.
 FIRST_SANDBOX_UID = 60000
 ZYGOTE_TIMEOUT = 30.0  # seconds for a sandbox to start a worker, unless the budget allows less
 ENDING_TIMEOUT = 2.0  # seconds for a sandbox to end a submission's processes (it tries for 1.5)
@@ -106,9 +108,16 @@ class Budget:
         return left
 
 
+def first_sandbox_uid() -> int:
+    value = os.environ.get("AUTOGRADER_FIRST_UID", str(FIRST_SANDBOX_UID))
+    if not value.isdigit() or not 1000 <= int(value) < 2**31 - 2**16:
+        raise SystemExit(f"AUTOGRADER_FIRST_UID={value!r}: expected a user id from 1000 to {2**31 - 2**16 - 1}")
+    return int(value)
+
+
 def sandbox_uid(slot: int) -> int | None:
     """The user a slot's student code runs as: its own, when the grader can switch users (root)."""
-    return FIRST_SANDBOX_UID + slot if os.geteuid() == 0 else None
+    return first_sandbox_uid() + slot if os.geteuid() == 0 else None
 
 
 def as_user(uid: int | None) -> list[str]:

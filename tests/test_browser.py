@@ -5,7 +5,7 @@ Every release notebook opens, renders, and its kernel starts and runs the first 
 figure it shows loads, and a screenshot of each is kept, as the student sees it. The fc_net
 notebook answered with the solutions runs all its cells and nbgrader's Validate button reports
 success; the untouched notebook's Validate lists every test cell as failing. Each step leaves a
-screenshot in build/screenshots/ (CI keeps that folder).
+screenshot in build/screenshots/student/ (CI keeps build/screenshots/).
 """
 
 import re
@@ -49,10 +49,12 @@ def browser():
 
 @pytest.fixture(scope="module")
 def screenshots():
-    """Screenshots of this run only, in build/screenshots/."""
-    shutil.rmtree(paths.SCREENSHOTS, ignore_errors=True)
-    paths.SCREENSHOTS.mkdir(parents=True)
-    return paths.SCREENSHOTS
+    """Screenshots of this run only, in build/screenshots/student/ (the formgrader's test, which may run
+    at the same time, keeps its own beside it)."""
+    folder = paths.SCREENSHOTS / "student"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 @pytest.fixture

@@ -19,22 +19,18 @@ def student_id(bug: Bug) -> str:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Every bug's submission graded by the autograder: {(assignment, student): Result}."""
-    root = tmp_path_factory.mktemp("bugs")
-    assignments = sorted({a for a, _ in CASES})
-    copy_course(assignments, root)
-    results = {}
-    for assignment in assignments:
-        generate(assignment, root, gradebook=True)
-        for bug in bugs_of(assignment):
-            folder = root / "submitted" / student_id(bug) / assignment
-            folder.mkdir(parents=True)
-            notebook = sample_class.solutions_filled_in(assignment, {bug.answer: bug.code})
-            nbformat.write(notebook, folder / f"{assignment}.ipynb")
-        for result in grade_class(Course(root), assignment, progress=False):
-            results[assignment, result.student] = result
-    return results
+def graded(request, tmp_path_factory):
+    """Every bug's submission of one assignment (the parameter) graded by the autograder: {student: Result}."""
+    assignment = request.param
+    root = tmp_path_factory.mktemp(f"bugs-{assignment}")
+    copy_course([assignment], root)
+    generate(assignment, root, gradebook=True)
+    for bug in bugs_of(assignment):
+        folder = root / "submitted" / student_id(bug) / assignment
+        folder.mkdir(parents=True)
+        notebook = sample_class.solutions_filled_in(assignment, {bug.answer: bug.code})
+        nbformat.write(notebook, folder / f"{assignment}.ipynb")
+    return {result.student: result for result in grade_class(Course(root), assignment, progress=False)}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -52,16 +48,16 @@ def test_every_graded_function_has_five_bugs(assignment):
     assert len(names) == len(set(names)), "bug names must be unique within an assignment"
 
 
-@pytest.mark.parametrize(("assignment", "bug"), CASES, ids=[f"{a}-{b.name}" for a, b in CASES])
-def test_the_visible_test_catches_the_bug(graded, assignment, bug):
-    cells = {c.grade_id: c for c in graded[assignment, student_id(bug)].cells}
+@pytest.mark.parametrize(("graded", "bug"), CASES, ids=[f"{a}-{b.name}" for a, b in CASES], indirect=["graded"])
+def test_the_visible_test_catches_the_bug(graded, bug):
+    cells = {c.grade_id: c for c in graded[student_id(bug)].cells}
     caught = cells[bug.test]
     assert caught.score == 0, f"{bug.test} gave {caught.score} points to the bug {bug.name}"
     assert caught.feedback != "a hidden test failed", f"only a hidden test catches {bug.name}"
     assert bug.message in caught.feedback, f"{bug.test}'s message does not name the cause: {caught.feedback!r}"
 
 
-@pytest.mark.parametrize(("assignment", "bug"), CASES, ids=[f"{a}-{b.name}" for a, b in CASES])
-def test_one_bug_costs_its_points_once(graded, assignment, bug):
-    lost = [c.grade_id for c in graded[assignment, student_id(bug)].cells if c.score < c.points]
+@pytest.mark.parametrize(("graded", "bug"), CASES, ids=[f"{a}-{b.name}" for a, b in CASES], indirect=["graded"])
+def test_one_bug_costs_its_points_once(graded, bug):
+    lost = [c.grade_id for c in graded[student_id(bug)].cells if c.score < c.points]
     assert lost == [bug.test], f"{bug.name} cost the points of {lost}"

@@ -20,32 +20,16 @@ import pytest
 from nbgrader.api import Gradebook
 from parity_courses import CASES, FIXTURES, graded
 
-from course.nbgrader_cli import NbgraderError, run_nbgrader
+from course.nbgrader_cli import run_nbgrader
 
 ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]+")
 
 
-@pytest.fixture(scope="session")
-def graded_courses(tmp_path_factory):
-    """Each case's two courses, built and graded the first time a test asks for them."""
-    done = {}
-
-    def get(name: str):
-        if name not in done:
-            try:
-                done[name] = graded(name, tmp_path_factory.mktemp(name))
-            except NbgraderError as error:  # a course nbgrader cannot grade: its tests fail without a rebuild
-                done[name] = error
-        if isinstance(done[name], NbgraderError):
-            raise done[name]
-        return done[name]
-
-    return get
-
-
-@pytest.fixture(params=sorted(CASES))
-def case(request, graded_courses):
-    return graded_courses(request.param)
+@pytest.fixture(scope="session", params=sorted(CASES))
+def case(request, tmp_path_factory):
+    """A case's two courses, built and graded once a session; a course nbgrader cannot grade fails each
+    of its tests with nbgrader's error (pytest keeps a fixture's error for its scope), without a rebuild."""
+    return graded(request.param, tmp_path_factory.mktemp(request.param))
 
 
 def gradebook_rows(root, assignment):
@@ -150,12 +134,12 @@ def test_feedback_and_export_work_after_ours(case):
     assert exports[case.ours] == exports[case.nbgrader]
 
 
-@pytest.mark.parametrize("name", sorted(p.parent.name for p in FIXTURES.glob("*/expected_scores.json")))
-def test_nbgrader_gives_the_fixtures_the_scores_they_were_written_for(graded_courses, name):
+@pytest.mark.parametrize("case", sorted(p.parent.name for p in FIXTURES.glob("*/expected_scores.json")), indirect=True)
+def test_nbgrader_gives_the_fixtures_the_scores_they_were_written_for(case):
     """The fixtures themselves: each submission scores what its author meant it to, so that a
     difference above is our grader's and not a broken fixture's."""
-    expected = json.loads((FIXTURES / name / "expected_scores.json").read_text())
-    rows = gradebook_rows(graded_courses(name).nbgrader, CASES[name].assignment)
+    expected = json.loads((FIXTURES / case.name / "expected_scores.json").read_text())
+    rows = gradebook_rows(case.nbgrader, CASES[case.name].assignment)
     got = {}
     for (student, notebook, grade), (score, _) in scores(rows).items():
         got.setdefault(student, {}).setdefault(notebook, {})[grade] = score
