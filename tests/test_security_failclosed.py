@@ -300,3 +300,23 @@ def test_a_display_before_the_error_scores_zero_in_the_gradebook_too(batch):
         grade = gradebook.find_grade("test_update_parameters", ASSIGNMENT, ASSIGNMENT, "displays_then_raises")
         assert grade.score == 0
     assert results["displays_then_raises"].score == gradebook_score(course_root, "displays_then_raises") == 95
+
+
+def test_a_submission_whose_worker_failed_is_still_judged(tmp_path_factory, monkeypatch):
+    from autograder import batch as batch_module
+
+    def failing(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(batch_module, "execute_ahead", failing)
+    course_root = tmp_path_factory.mktemp("no_worker") / "course"
+    spec = read_spec(paths.source_notebook(ASSIGNMENT).parent, ASSIGNMENT)
+    hostile = OBJECTS_IN_THE_VERDICT.format(names=" = ".join(spec.answer_names))
+    sample_class.create(course_root, [ASSIGNMENT], ())
+    folder = course_root / "submitted" / "cheater" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nb = with_cell_before_each_test(sample_class.SUBMISSIONS["blank"](ASSIGNMENT), hostile)
+    nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
+    (result,) = grade_class(Course(course_root), ASSIGNMENT, options=GradeOptions(timeout=5), workers=1, progress=False)
+    assert result.score == 0 and gradebook_score(course_root, "cheater") == 0
+    assert any("failed independent verification" in flag for flag in result.flags)
