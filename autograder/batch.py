@@ -86,7 +86,7 @@ def prepare(course: Course, assignment: str, student: str, slot: int, options: O
         runs = execute_ahead(course, assignment, student, slot, options)
     except Exception as error:  # noqa: BLE001 (this process's converter runs the notebooks itself then)
         runs = {}
-        flags = [f"the grader's worker failed ({type(error).__name__}: {error}); graded without verdicts"]
+        flags = [f"the grader's worker failed ({type(error).__name__}: {error}); graded again in the main process"]
         return student, runs, flags, time.monotonic() - started
     return student, runs, submission_flags(course, assignment, student), time.monotonic() - started
 

@@ -1,9 +1,12 @@
 """Combining the faithful run with the independent verdicts, and saying what happened in each cell.
 
-A test cell that passed in the notebook but whose independent verdict is "failed" gets an error
-output before nbgrader's SaveAutoGrades sees it: the student loses its points, and the result is
-flagged. An "unverifiable" verdict (or none) leaves nbgrader's verdict standing, and the cell's
-feedback says it was not verified independently.
+A test cell whose independent verdict is "failed" scores zero, whatever outputs the notebook's run
+left: nbgrader's SaveAutoGrades scores a cell by its first `execute_result` (which student code
+can place before its error), so such outputs are removed, and a cell that passed in the notebook
+has its outputs replaced by one error output, and the result is flagged. An "unverifiable" verdict
+(decided from the source, see autograder.verdict) leaves nbgrader's verdict standing, and the
+cell's feedback says it was not verified independently. A notebook the grader cannot judge at all
+fails its test cells.
 
 With the course setting `Verdict.reference_for_other_functions`, a test cell that failed in the
 notebook but passed independently with the instructor's reference for the other graded functions
@@ -24,11 +27,13 @@ PASSED_WITH_REFERENCE = "Passed independently of your other functions"
 
 
 def verdicts_for(source_nb: Path, submitted, items: list[Path], slot: int, options: Options) -> dict:
-    """The independent verdicts of a notebook's test cells; none when the judge itself fails."""
+    """The independent verdicts of a notebook's test cells: failed ones if the judge itself fails."""
     try:
         return judge(source_nb, submitted, items, slot, options)
-    except Exception:  # noqa: BLE001 (a verdict that cannot be computed leaves nbgrader's standing)
-        return {}
+    except Exception as error:  # noqa: BLE001 (a verdict that cannot be computed fails its cell)
+        reason = f"the grader could not judge this notebook ({type(error).__name__})"
+        ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in submitted.cells if is_test(cell)]
+        return {g: Verdict(g, "failed", reason) for g in ids}
 
 
 def is_test(cell) -> bool:
@@ -50,17 +55,26 @@ def passed_with_reference(cell, verdict: Verdict | None) -> bool:
 
 
 def apply_verdicts(nb, verdicts: dict, reference: bool = False) -> None:
-    """Give each test cell that passed here but failed independently an error output; with `reference`
-    (the course setting), each that failed here but passed with the instructor's other functions a pass."""
+    """Zero each test cell that failed independently; with `reference` (the course setting), pass each
+    that failed here but passed with the instructor's other functions."""
     for cell in nb.cells:
         verdict = verdicts.get(cell.metadata.get("nbgrader", {}).get("grade_id")) if is_test(cell) else None
         if reference and passed_with_reference(cell, verdict):
             note = f"{PASSED_WITH_REFERENCE}: {verdict.reason}\n"
             cell.outputs = [nbformat.from_dict({"output_type": "stream", "name": "stdout", "text": note})]
-        elif verdict and verdict.status == "failed" and not errors(cell) and not wrote_stderr(cell):
-            message = f"the test failed when run independently of your notebook: {verdict.reason}"
-            output = {"output_type": "error", "ename": FAILED_INDEPENDENTLY, "evalue": message}
-            cell.outputs.append(nbformat.from_dict({**output, "traceback": [f"{FAILED_INDEPENDENTLY}: {message}"]}))
+        elif verdict and verdict.status == "failed":
+            zero(cell, verdict)
+
+
+def zero(cell, verdict: Verdict) -> None:
+    """Outputs nbgrader's SaveAutoGrades scores zero: the cell's own error (or stderr) with no
+    execute_result before it, or, if it passed here, the independent failure alone."""
+    if errors(cell) or wrote_stderr(cell):
+        cell.outputs = [output for output in cell.outputs if output.output_type != "execute_result"]
+        return
+    message = f"the test failed when run independently of your notebook: {verdict.reason}"
+    output = {"output_type": "error", "ename": FAILED_INDEPENDENTLY, "evalue": message}
+    cell.outputs = [nbformat.from_dict({**output, "traceback": [f"{FAILED_INDEPENDENTLY}: {message}"]})]
 
 
 def outcome(cell, auto_score, verdict: Verdict | None) -> tuple[str, str]:

@@ -50,7 +50,7 @@ class Run:
     sources: list[str]
     outputs: list[list[dict]] = field(default_factory=list)
     counts: list[int | None] = field(default_factory=list)
-    verdicts: dict = field(default_factory=dict)  # by grade id: autograder.verdict.Verdict
+    verdicts: dict | None = None  # by grade id: autograder.verdict.Verdict (None: not judged yet)
     files: dict[str, bytes] = field(default_factory=dict)  # what the notebook wrote in its folder, by path
 
 

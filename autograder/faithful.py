@@ -10,6 +10,7 @@ slow part (running the notebooks, and the independent verdicts) in a pool worker
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
@@ -22,7 +23,7 @@ from traitlets.config import Config
 
 from autograder import combine, nbgrader_speedups
 from autograder.course_dir import Course, CourseError
-from autograder.executor import Run, SandboxExecute, run_notebook
+from autograder.executor import Run, SandboxExecute, folder_items, run_notebook
 from autograder.grade import CellResult, Options, Result
 from autograder.sandbox import Budget, drop_zygote
 
@@ -30,13 +31,28 @@ nbgrader_speedups.install()
 
 
 class CombineVerdicts(NbGraderPreprocessor):
-    """A test cell that passed here but failed independent verification gets an error output; with the
-    course setting `Verdict.reference_for_other_functions`, one that passed only with the instructor's
-    other functions gets a pass (autograder.combine)."""
+    """A test cell that failed independent verification scores zero; with the course setting
+    `Verdict.reference_for_other_functions`, one that passed only with the instructor's other
+    functions gets a pass (autograder.combine). A notebook run here without its verdicts (its worker
+    failed) is judged here first: no test cell is left to nbgrader's verdict alone."""
+
+    source: ClassVar[Path] = Path()  # the assignment's source folder
+    options: ClassVar[Options] = Options()
+    runs: ClassVar[dict[str, Run]] = {}  # by notebook: the runs whose verdicts this submission got
 
     def preprocess(self, nb, resources):
+        run, name = resources["autograder"]["run"], resources["nbgrader"]["notebook"]
+        if run.verdicts is None:
+            items = folder_items(Path(resources["metadata"]["path"]))
+            try:
+                run.verdicts = combine.verdicts_for(
+                    self.source / f"{name}.ipynb", nb, items, SandboxExecute.slot, self.options
+                )
+            finally:
+                drop_zygote(SandboxExecute.slot)
         reference = Options.from_config(self.config, 0).reference_for_other_functions
-        combine.apply_verdicts(nb, resources["autograder"]["run"].verdicts, reference)
+        combine.apply_verdicts(nb, run.verdicts, reference)
+        self.runs[name] = run
         return nb, resources
 
 
@@ -89,11 +105,14 @@ class Converter:
         self.autograde.log.handlers = [self.problems]
         self.course, self.assignment = course, assignment
         SandboxExecute.limits, SandboxExecute.slot = options.limits, slot
+        CombineVerdicts.source = course.path("source", ".", assignment)
+        CombineVerdicts.options = replace(Options.from_config(course.config, options.timeout), limits=options.limits)
 
     def grade(self, student: str, runs: dict[str, Run], flags: list[str]) -> Result:
         """Autograde the student's submission (using the runs computed ahead) and read back the result."""
         self.coursedir.student_id = student
         SandboxExecute.ahead = {(student, name): run for name, run in runs.items()}
+        CombineVerdicts.runs = {}
         self.problems.messages = []
         try:
             self.autograde.start()
@@ -102,7 +121,7 @@ class Converter:
             return Result(student, self.assignment, "error", message, flags=flags)
         finally:
             SandboxExecute.ahead = {}
-        return read_result(self.course, self.assignment, student, runs, flags)
+        return read_result(self.course, self.assignment, student, CombineVerdicts.runs, flags)
 
 
 def notebook_names(course: Course, assignment: str) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from autograder.spec import AssignmentSpec
 from autograder.submission import read_submission
-from autograder.verdict import Judge, Options, Verdict
+from autograder.verdict import Judge, Options, Verdict, unjudged
 
 __all__ = ["CellResult", "Options", "Result", "grade_submission"]
 
@@ -63,7 +63,15 @@ def grade_submission(spec: AssignmentSpec, released, folder: Path, student: str,
         cells = [CellResult(t.grade_id, t.points, 0.0, "not run") for t in spec.tests]
         return Result(student, spec.name, submission.status, submission.message, cells, submission.flags)
     result = Result(student, spec.name, "graded", flags=submission.flags)
-    run = Judge(spec, spec.extra_files, slot, options)
+    try:
+        run = Judge(spec, spec.extra_files, slot, options)
+    except Exception as error:  # noqa: BLE001 (a sandbox that does not start fails the cells, it never stops grading)
+        verdicts = unjudged(
+            spec, [t.grade_id for t in spec.tests], f"the grader could not start: {type(error).__name__}"
+        )
+        result.cells = [cell_result(verdicts[t.grade_id], t.points) for t in spec.tests]
+        result.flags.append("the grader could not start the sandbox; every cell it could judge failed")
+        return result
     try:
         for i, source in enumerate(submission.added.get("", [])):
             run.student_cell(f"added cell {i}", source)

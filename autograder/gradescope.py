@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 from autograder import notebook
-from autograder.grade import Options, Result, grade_submission
+from autograder.grade import CellResult, Options, Result, grade_submission
 from autograder.spec import read_spec
 
 SETUP = """\
@@ -55,9 +55,17 @@ def results_json(result: Result) -> dict:
 
 
 def grade(root: Path, assignment: str, submission: Path, results: Path, timeout: float) -> Result:
-    spec = read_spec(root / "source" / assignment, assignment)
-    released = notebook.read(root / "release" / assignment / f"{assignment}.ipynb")
-    result = grade_submission(spec, released, submission, "student", 0, Options.for_course(root, timeout))
+    """Grade the submission and write results.json, whatever happens: a failure of the grader is a
+    result (status "error", every cell at zero, the reason in one line), never a traceback."""
+    cells = []
+    try:
+        spec = read_spec(root / "source" / assignment, assignment)
+        cells = [CellResult(t.grade_id, t.points, 0.0, "not run") for t in spec.tests]
+        released = notebook.read(root / "release" / assignment / f"{assignment}.ipynb")
+        result = grade_submission(spec, released, submission, "student", 0, Options.for_course(root, timeout))
+    except Exception as error:  # noqa: BLE001 (Gradescope must get a results file)
+        message = f"the grader failed on this submission ({type(error).__name__})"
+        result = Result("student", assignment, "error", message, cells, ["the grader failed on this submission"])
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(results_json(result), indent=2))
     return result

@@ -22,6 +22,28 @@ def is_shell_call(node: ast.stmt) -> ast.Call | None:
     return None
 
 
+def commands(source: str) -> list[str]:
+    """The magics (`%name`, `%%name`) and shell commands (`!`) of a cell, by name, in order."""
+    if not MAGIC_LINE.search(source):
+        return []
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        call = is_shell_call(node) if isinstance(node, ast.stmt) else None
+        if call is None:
+            continue
+        if call.func.attr in ("run_line_magic", "run_cell_magic") and isinstance(call.args[0], ast.Constant):
+            found.append(("%" if call.func.attr == "run_line_magic" else "%%") + str(call.args[0].value))
+        else:
+            found.append("!")
+    return found
+
+
 def plain_python(source: str) -> str:
     if not MAGIC_LINE.search(source):
         return source

@@ -2,7 +2,12 @@
 
 The grader asks the sandbox only for the names a test cell reads, and accepts a reply only if it
 answers exactly those names, each in the expected form (issue 13): nothing else the sandbox sends
-can bind a name here.
+can bind a name here. A value is bound when the test first reads it, fetched again if one of the
+student's functions ran since the lookup: as in one process, a test that calls a function and then
+reads a variable that function changed sees the change.
+
+Whatever here is not plain data raises Unverifiable. Whether that makes the cell unverifiable or
+failed is not the student's to choose: autograder.verdict decides it from the instructor's reference.
 """
 
 from autograder import calls, wire
@@ -30,10 +35,9 @@ def opaque_type(node) -> str | None:
 class StudentFunction:
     """Stands in the test's namespace for a function the student defined."""
 
-    def __init__(self, name: str, session: Session, reference=None):
+    def __init__(self, name: str, session: Session):
         self.name = name
         self.session = session
-        self.reference = reference  # the instructor's function of that name, if there is one
 
     def __repr__(self) -> str:
         return f"<your function {self.name}>"
@@ -43,23 +47,33 @@ class StudentFunction:
         passed = opaque_type([request["args"], request["kwargs"]])
         if passed:
             raise Unverifiable(f"passes an object of type {passed} into {self.name}")
+        self.session.calls += 1
         reply = self.session.ask({"op": "call", "name": self.name, **request})
+        returned = opaque_type(reply["value"])
+        if returned:
+            raise Unverifiable(f"{self.name} returns an object of type {returned}")
         try:
-            returned = opaque_type(reply.get("value"))
-            if returned and self.returns_objects(request):
-                raise Unverifiable(f"{self.name} returns an object of type {returned}")
             return calls.take_reply(args, kwargs, reply)
         except (KeyError, TypeError, ValueError, RecursionError) as error:
             raise StudentCodeError(f"the sandbox sent back something unreadable ({error})") from None
 
-    def returns_objects(self, request: dict) -> bool:
-        """Whether the reference too returns more than plain data (then the test is not ours to judge)."""
-        if self.reference is None:
-            return True
-        try:
-            return opaque_type(calls.answer(self.reference, request)["value"]) is not None
-        except Exception:  # noqa: BLE001 (the reference failing on these inputs says nothing about objects)
-            return False
+
+class TestNamespace(dict):
+    """The globals a test cell runs in: a student value it reads is looked up when first read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending: dict[str, tuple] = {}  # name -> (its lookup entry, the session's call count then)
+        self.session: Session | None = None
+
+    def __missing__(self, name):
+        if name not in self.pending:
+            raise KeyError(name)
+        entry, calls_then = self.pending.pop(name)
+        if self.session.calls != calls_then:  # a student function ran since: the value may have changed
+            entry = checked_lookup(self.session.ask({"op": "lookup", "names": [name]}), [name])[name]
+        bind_entry(self, name, entry)
+        return dict.__getitem__(self, name)
 
 
 def checked_lookup(reply: dict, names: list[str]) -> dict:
@@ -75,21 +89,32 @@ def checked_lookup(reply: dict, names: list[str]) -> dict:
     return found
 
 
-def bind(namespace: dict, names: list[str], session: Session, reference: dict) -> None:
-    """Put the student's current definitions of `names` into the test's namespace."""
+def bind_entry(namespace: dict, name: str, entry: dict) -> None:
+    """Bind `name` as the sandbox's lookup described it."""
+    if entry["kind"] == "callable":
+        namespace[name] = StudentFunction(name, namespace.session)
+    elif entry["kind"] == "value":
+        kind = opaque_type(entry["value"])
+        if kind:
+            raise Unverifiable(f"reads {name}, an object of type {kind}")
+        try:
+            namespace[name] = wire.decode(entry["value"])
+        except (KeyError, TypeError, ValueError, RecursionError) as error:
+            raise StudentCodeError(f"the sandbox sent back something unreadable ({error})") from None
+    else:
+        namespace.pop(name, None)
+
+
+def bind(namespace: TestNamespace, names: list[str], session: Session) -> None:
+    """Put the student's current definitions of `names` into the test's namespace: functions now,
+    values when the test reads them."""
+    namespace.session, namespace.pending = session, {}
     if not names:
         return
     found = checked_lookup(session.ask({"op": "lookup", "names": names}), names)
     for name, entry in found.items():
-        if entry["kind"] == "callable":
-            namespace[name] = StudentFunction(name, session, reference.get(name))
-        elif entry["kind"] == "value":
-            kind = opaque_type(entry["value"])
-            if kind and (name not in reference or opaque_type(wire.encode(reference[name]))):
-                raise Unverifiable(f"reads {name}, an object of type {kind}")
-            try:
-                namespace[name] = wire.decode(entry["value"])
-            except (KeyError, TypeError, ValueError) as error:
-                raise StudentCodeError(f"the sandbox sent back something unreadable ({error})") from None
-        else:
+        if entry["kind"] == "value":
             namespace.pop(name, None)
+            namespace.pending[name] = (entry, session.calls)
+        else:
+            bind_entry(namespace, name, entry)

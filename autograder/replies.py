@@ -141,7 +141,7 @@ FILES = Mapping(Text(1000), Text(2**24), 10_000)
 def reply_shape(request: dict) -> Shape:
     """What the worker may answer to `request`, when it succeeds (autograder.worker's operations): nothing else, and
     only about what was asked (the names looked up, the arguments passed)."""
-    if request["op"] == "exec":
+    if request["op"] in ("exec", "reference"):
         answer = Fields({"ok": Equal(True), **OUTPUT})
     elif request["op"] == "lookup":
         answer = Fields({"ok": Equal(True), "names": Each(request["names"], FOUND), **OUTPUT})

@@ -11,7 +11,9 @@ import builtins
 import time
 
 from autograder import calls
-from autograder.sandbox import Limits, Sandbox, SandboxError, SandboxTimeout
+from autograder.replies import check_reply
+from autograder.sandbox import Limits, Sandbox, SandboxDied, SandboxError, SandboxTimeout
+from autograder.wire import WireError
 
 
 class StudentCodeError(Exception):
@@ -43,6 +45,7 @@ class Session:
         self.deadline = 0.0
         self.wrote_stderr = False
         self.served: dict = {}  # name -> the grader's function that the sandbox may call back
+        self.calls = 0  # calls of the student's functions so far (autograder.proxy fetches values after them)
 
     def left(self, limit: float) -> float:
         return min(limit, self.budget_end - time.monotonic())
@@ -62,20 +65,26 @@ class Session:
         self.history = survivors
 
     def exchange(self, message: dict, timeout: float) -> dict:
-        """Send a request; answer the calls back it causes, all within `timeout`; return its reply."""
+        """Send a request; answer the calls back it causes, all within `timeout`; return its reply, if
+        it has the form of an answer to `message` (autograder.replies); SandboxDied otherwise."""
         end = time.monotonic() + timeout
         reply = self.sandbox.request(message, timeout)
-        while "callback" in reply:
+        while type(reply) is dict and "callback" in reply:
             if time.monotonic() >= end:
                 self.sandbox.stop()
                 raise SandboxTimeout(f"your code did not finish within {timeout:.0f} s")
             reply = self.sandbox.request(self.call_back(reply), end - time.monotonic())
-        return reply
+        try:
+            return check_reply(message, reply)
+        except WireError as error:
+            self.sandbox.stop()
+            raise SandboxDied(f"the sandbox sent a reply the grader does not accept: {error}") from None
 
     def call_back(self, message: dict) -> dict:
-        function = self.served.get(message.get("callback"))
+        name = message["callback"]
+        function = self.served.get(name) if type(name) is str else None
         if function is None:
-            return {"ok": False, "error": f"{message.get('callback')!r} is not served"}
+            return {"ok": False, "error": f"{str(name)[:100]!r} is not served"}
         try:
             return {"ok": True, **calls.answer(function, message)}
         except Exception as error:  # noqa: BLE001 (the reference raising, or a malformed request)
@@ -102,10 +111,9 @@ class Session:
         except SandboxError as error:
             self.restart()
             raise StudentCodeError(str(error), timed_out=isinstance(error, SandboxTimeout)) from None
-        self.wrote_stderr = self.wrote_stderr or reply.get("wrote_stderr") is True
-        if reply.get("ok") is not True:
-            error = reply.get("error") if type(reply.get("error")) is dict else {}
-            raise student_error(str(error.get("type", "Error")), str(error.get("message", "")))
+        self.wrote_stderr = self.wrote_stderr or reply["wrote_stderr"]
+        if reply["ok"] is not True:
+            raise student_error(reply["error"]["type"], reply["error"]["message"])
         return reply
 
     def serve(self, functions: dict) -> None:

@@ -127,11 +127,12 @@ class AssignmentSpec:
         return sorted(p.resolve() for p in self.source_dir.iterdir() if p.is_file() and p.name != notebook)
 
 
-def needed_for_reference(cells: list[tuple[str, str, bool]]) -> tuple[tuple[str, str], ...]:
+def needed_for_reference(cells: list[tuple[str, str, bool]], tests_read: set[str]) -> tuple[tuple[str, str], ...]:
     """The reference's cells, (label, code, unmarked) in order, without the unmarked cells that bind
-    nothing a later kept cell reads: the reference needs the instructor's answers and setup cells and
-    what they use, not the notebook's demonstrations (a timing loop, a plotting import)."""
-    kept, needed = [], set()
+    nothing the tests or a later kept cell read: the reference needs the instructor's answers and
+    setup cells and what they and the tests use, not the notebook's demonstrations (a timing loop, a
+    plotting import)."""
+    kept, needed = [], set(tests_read)
     for label, code, unmarked in reversed(cells):
         tree = parse(code)
         if unmarked and tree is not None:
@@ -192,7 +193,7 @@ def read_spec(source_dir: Path, name: str, path: Path | None = None) -> Assignme
         tuple(setup_names),
         tuple(answers),
         "\n".join(imports),
-        needed_for_reference(reference),
+        needed_for_reference(reference, {name for step in steps if step.test for name in step.test.reads}),
     )
     judged = [
         replace(s, test=replace(s.test, unverifiable=static_reasons(s.test, spec))) if s.test else s for s in steps

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import notebook
+from autograder import magics, notebook
 from autograder.notebook import Cell
 from autograder.spec import AssignmentSpec
 
@@ -20,6 +20,8 @@ SHADOWING_SUFFIXES = {".py", ".pth", ".so", ".pyc"}
 SUSPICIOUS_NAMES = {"__builtins__", "get_ipython", "ctypes", "gc", "inspect", "sys", "signal", "subprocess", "socket"}
 SUSPICIOUS_CALLS = {"setattr", "delattr", "exec", "eval", "__import__", "open", "os.fork", "os.kill", "os.killpg"}
 SUSPICIOUS_CALLS |= {"os._exit", "os.system", "os.setsid", "os.remove", "os.unlink", "shutil.rmtree"}
+# the magics honest notebooks use; any other magic or shell command is flagged
+PLAIN_MAGICS = {"%matplotlib", "%time", "%%time", "%timeit", "%%timeit", "%%capture", "%load_ext", "%autoreload"}
 
 
 # control characters (but newline and tab), DEL, C1 controls, and the invisible marks that reorder
@@ -125,12 +127,14 @@ def dotted(node) -> str | None:
 
 
 def code_flags(source: str, spec: AssignmentSpec, copied_numbers: frozenset[float]) -> list[str]:
-    """What a student's cell does that honest answers have no need for."""
+    """What a student's cell does that honest answers have no need for (in a cell with magics, its Python)."""
     try:
-        tree = ast.parse(source)
+        flags = [f"uses the IPython command {name}" for name in magics.commands(source) if name not in PLAIN_MAGICS]
+        tree = ast.parse(magics.plain_python(source))
     except SyntaxError:
         return []
-    flags = []
+    except (RecursionError, MemoryError, ValueError):
+        return ["has a cell too deeply nested for the grader to read"]
     for node in tree.body:
         bound = [node.name] if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else []
         if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):

@@ -2,12 +2,18 @@
 
 The student's cells run in the sandbox (autograder.session); the source's test cells run here, in a
 namespace built from the source's setup cells and imports, where each name a test reads from the
-student's notebook is a proxy or plain data brought back from the sandbox (autograder.proxy). Test
-cells whose code needs the student's own process (autograder.verifiable) are "unverifiable" and
-left to the faithful run. With the course setting `Verdict.reference_for_other_functions`
-(nbgrader_config.py), a test cell's verdict uses the instructor's reference for the other graded
-functions (autograder.reference): the test's own calls to them, and the calls the tested function
-makes to those its reference solution calls.
+student's notebook is a proxy or plain data brought back from the sandbox (autograder.proxy). With
+the course setting `Verdict.reference_for_other_functions` (nbgrader_config.py), a test cell's
+verdict uses the instructor's reference for the other graded functions (autograder.reference): the
+test's own calls to them, and the calls the tested function makes to those its reference solution calls.
+
+Fail closed: whether a test cell can be judged here is decided from the instructor's source, never
+from the student's run. Cells whose code needs the student's own process (autograder.verifiable)
+are "unverifiable" and left to the faithful run; so is a cell that meets something only the
+student's process could check (an object, a generator, a callback) when run on the instructor's
+reference (`decided_by_reference`). For every other cell, whatever stops its verdict (an object
+where the reference has plain data, a reply of the wrong form, an exception in the grader, a crash,
+a timeout, a spent budget) fails it.
 """
 
 import builtins
@@ -18,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import magics, proxy, reference, testcell
-from autograder.proxy import Unverifiable
+from autograder import magics, proxy, reference, testcell, worker
+from autograder.proxy import TestNamespace, Unverifiable
 from autograder.sandbox import Budget, Limits
-from autograder.session import Session, StudentCodeError
+from autograder.session import Session, StudentCodeError, student_error
 from autograder.spec import AssignmentSpec, TestCell, read_spec
 
 BUDGET_CONSTANT = 30.0  # seconds a submission may take beyond timeout x cells
@@ -68,14 +74,10 @@ class Verdict:
 class Judge:
     """Judges one submission: runs its cells in order, in the sandbox or (tests) here."""
 
-    def __init__(self, spec: AssignmentSpec, helpers: list[Path], slot: int, options: Options):
+    def __init__(self, spec: AssignmentSpec, helpers: list[Path], slot: int, options: Options, session=None):
         self.spec, self.options = spec, options
-        budget = options.timeout * (len(spec.steps) + 1) + BUDGET_CONSTANT
-        if options.budget is not None:
-            budget = options.budget.remaining()
-        # the faithful run's sandbox, shared when it shares its budget: one student's two runs
-        self.session = Session(helpers, slot, options.limits, options.timeout, budget, submission=options.budget)
-        self.namespace = {"__name__": "__main__"}
+        self.session = session or self.sandbox_session(helpers, slot)
+        self.namespace = TestNamespace({"__name__": "__main__"})
         self.problems: list[str] = []
         self.from_student: set[str] = set(spec.answer_names)  # names the tests take from the sandbox
         if str(spec.source_dir) not in sys.path:  # the setup cells import the source's helpers (rnn_utils)
@@ -83,11 +85,27 @@ class Judge:
         exec(compile(spec.imports_read, "<imports>", "exec"), self.namespace)  # noqa: S102 (the source's)
         self.student_cell("IPython's builtins", KERNEL_BUILTINS)
 
+    def sandbox_session(self, helpers: list[Path], slot: int) -> Session:
+        options = self.options
+        budget = options.timeout * (len(self.spec.steps) + 1) + BUDGET_CONSTANT
+        if options.budget is not None:
+            budget = options.budget.remaining()
+        # the faithful run's sandbox, shared when it shares its budget: one student's two runs
+        return Session(helpers, slot, options.limits, options.timeout, budget, submission=options.budget)
+
     def student_cell(self, label: str, source: str) -> None:
-        self.problems.append(self.session.run_cell(label, magics.plain_python(source)))
+        """Run a cell in the sandbox; what the grader fails at (a cell too deeply nested to read) is
+        a problem of that cell, which is then not run: the tests after it judge what is left."""
+        try:
+            self.problems.append(self.session.run_cell(label, magics.plain_python(source)))
+        except Exception as error:  # noqa: BLE001 (RecursionError, MemoryError: nothing here may stop the verdicts)
+            self.problems.append(f"{label}: the grader could not run this cell ({type(error).__name__})")
 
     def setup_cell(self, grade_id: str, source: str) -> None:
-        exec(compile(source, f"<{grade_id}>", "exec"), self.namespace)  # noqa: S102 (the instructor's setup)
+        try:
+            exec(compile(source, f"<{grade_id}>", "exec"), self.namespace)  # noqa: S102 (the instructor's setup)
+        except Exception as error:  # noqa: BLE001 (the tests that need it fail)
+            self.problems.append(f"{grade_id}: the setup cell failed in the grader ({type(error).__name__})")
         self.student_cell(grade_id, source)
 
     def fetched(self, test: TestCell, direct: dict) -> list[str]:
@@ -109,13 +127,16 @@ class Judge:
         state = np.random.get_state()
         verdict = self.attempt(test, {}, {})
         if verdict.status == "failed" and verdict.outcome != "timeout" and self.options.reference_for_other_functions:
-            direct, called = reference.helpers(self.spec, test.tested, test.reads)
+            try:
+                direct, called = reference.helpers(self.spec, test.tested, test.reads)
+            except Exception:  # noqa: BLE001 (no reference to judge with: the first verdict stands)
+                return verdict
             if direct or called:
                 np.random.set_state(state)
-                verdict = self.attempt(test, direct, called)
-                if verdict.status == "passed":
+                again = self.attempt(test, direct, called)
+                if again.status == "passed":
                     used = ", ".join(sorted({*direct, *called}))
-                    verdict = replace(verdict, reason=f"passed with the instructor's {used} in place of yours")
+                    verdict = replace(again, reason=f"passed with the instructor's {used} in place of yours")
         return verdict
 
     def attempt(self, test: TestCell, direct: dict, called: dict) -> Verdict:
@@ -125,11 +146,11 @@ class Judge:
         self.session.wrote_stderr = False
         try:
             self.namespace.update(direct)
-            proxy.bind(self.namespace, self.fetched(test, direct), self.session, reference.namespace(self.spec))
+            proxy.bind(self.namespace, self.fetched(test, direct), self.session)
             self.session.serve(called)
             failure = testcell.run(test, self.namespace, self.options.timeout + GRADER_GRACE)
         except Unverifiable as error:
-            return Verdict(test.grade_id, "unverifiable", str(error))
+            return self.met_unverifiable(test, error)
         except testcell.GraderTimeout:
             self.session.restart()  # a reply may still be on its way: that worker is done
             reason = f"the test did not finish within {self.options.timeout + GRADER_GRACE:.0f} s"
@@ -138,6 +159,8 @@ class Judge:
             outcome = "timeout" if error.timed_out else "error"
             reason = f"your code failed during a test: {str(error).splitlines()[0][:300]}"
             return Verdict(test.grade_id, "failed", reason, outcome)
+        except Exception as error:  # noqa: BLE001 (the grader failing on this cell fails this cell only)
+            return Verdict(test.grade_id, "failed", f"the grader could not judge this test ({type(error).__name__})")
         finally:
             self.session.serve({})
         if failure:
@@ -147,9 +170,89 @@ class Judge:
             return Verdict(test.grade_id, "failed", reason, "failed")
         return Verdict(test.grade_id, "passed", "", "passed")
 
+    def met_unverifiable(self, test: TestCell, error: Unverifiable) -> Verdict:
+        """The verdict on a cell that met, in the student's run, something only the student's own
+        process could check: unverifiable if the instructor's reference meets it too, else failed."""
+        reason = decided_by_reference(self.spec, self.options).get(test.grade_id)
+        if reason:
+            return Verdict(test.grade_id, "unverifiable", reason)
+        return Verdict(test.grade_id, "failed", f"the test could not be judged with your code: {str(error)[:300]}")
+
     def close(self) -> None:
         # ends the student's processes, unless the submission's sandbox is shared (drop_zygote ends it)
         self.session.close()
+
+
+class ReferenceSession:
+    """In place of the sandbox's Session: the instructor's reference answers, run here."""
+
+    def __init__(self, names: dict):
+        self.names = names
+        self.calls, self.deadline, self.wrote_stderr = 0, 0.0, False
+
+    def ask(self, message: dict) -> dict:
+        handler = {"lookup": worker.lookup, "call": worker.call}[message["op"]]
+        try:
+            return handler(message, self.names)
+        except Exception as error:  # noqa: BLE001 (the reference raising, as the student's code may)
+            raise student_error(type(error).__name__, str(error)[:2000]) from None
+
+    def run_cell(self, label: str, source: str) -> str:
+        return ""  # the reference's namespace is built already (autograder.reference)
+
+    def serve(self, functions: dict) -> None:
+        pass
+
+    def restart(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class ReferenceJudge(Judge):
+    """Judges the instructor's reference as if it were a submission: what it meets is the source's."""
+
+    def __init__(self, spec: AssignmentSpec, options: Options):
+        super().__init__(spec, [], 0, options, ReferenceSession(reference.namespace(spec)))
+
+    def met_unverifiable(self, test: TestCell, error: Unverifiable) -> Verdict:
+        return Verdict(test.grade_id, "unverifiable", str(error))
+
+
+_decided: dict = {}
+
+
+def decided_by_reference(spec: AssignmentSpec, options: Options) -> dict[str, str]:
+    """For each test cell the static rules leave verifiable, what it meets when run on the instructor's
+    reference that only a student's own process could check ("" for nothing): a function that returns
+    a generator or an object, a callback the test passes in, a value shown as partial credit. Decided
+    once per process and source, from the source alone."""
+    key = (spec.source_dir, spec.name, spec.reference, tuple(spec.tests))
+    if key not in _decided:
+        state = np.random.get_state()
+        run = ReferenceJudge(spec, replace(options, reference_for_other_functions=False, budget=None))
+        reasons = {}
+        for step in spec.steps:
+            if step.kind == "setup":
+                run.setup_cell(step.grade_id, step.source)
+            elif step.kind == "test" and not step.test.unverifiable:
+                verdict = run.test_cell(step.test)
+                reasons[step.grade_id] = verdict.reason if verdict.status == "unverifiable" else ""
+        np.random.set_state(state)
+        _decided[key] = reasons
+    return _decided[key]
+
+
+def unjudged(spec: AssignmentSpec, grade_ids, reason: str) -> dict[str, Verdict]:
+    """Verdicts for test cells the grader could not judge at all: failed, unless unverifiable by their source."""
+    tests = {t.grade_id: t for t in spec.tests}
+    return {
+        g: Verdict(g, "unverifiable", "; ".join(tests[g].unverifiable))
+        if g in tests and tests[g].unverifiable
+        else Verdict(g, "failed", reason)
+        for g in grade_ids
+    }
 
 
 _specs: dict = {}
@@ -171,20 +274,17 @@ def judge(source_nb: Path, submitted, workdir_files: list[Path], slot: int, opti
     """A verdict for each test cell of the source notebook, from the notebook nbgrader sanitized.
 
     Test cells and locked setup cells are the source's; every other code cell (answers, unmarked
-    cells, cells the student added) runs in the sandbox as the student left it. Never raises; what
-    the grader itself fails at is "unverifiable" (the faithful run's verdict then stands).
+    cells, cells the student added) runs in the sandbox as the student left it. Never raises: what
+    the grader itself fails at fails the cells it stops (those unverifiable by their source aside).
     """
-    try:
-        spec = spec_of(source_nb)
-    except Exception:  # noqa: BLE001 (a source the grader cannot read has no verdict to give)
-        return {}
+    spec = spec_of(source_nb)
     tests = {t.grade_id: t for t in spec.tests}
     setups = {s.grade_id: s.source for s in spec.steps if s.kind == "setup"}
     verdicts = {}
     try:
         run = Judge(spec, workdir_files, slot, options)
-    except Exception as error:  # noqa: BLE001 (a failed start must not stop the batch, nor cost points)
-        return {g: Verdict(g, "unverifiable", f"the grader could not start: {type(error).__name__}") for g in tests}
+    except Exception as error:  # noqa: BLE001 (a failed start must not stop the batch)
+        return unjudged(spec, tests, f"the grader could not start: {type(error).__name__}")
     try:
         cells = [c for c in submitted.get("cells", []) if c.get("cell_type") == "code"]
         for index, cell in enumerate(cells):
@@ -197,9 +297,9 @@ def judge(source_nb: Path, submitted, workdir_files: list[Path], slot: int, opti
                 run.setup_cell(grade_id, setups[grade_id])
             elif grade_id not in tests:
                 run.student_cell(grade_id or f"cell {index}", cell.get("source", ""))
-    except Exception as error:  # noqa: BLE001 (a grader bug on one notebook must not stop the batch, nor cost points)
-        reason = f"the grader could not judge this notebook: {type(error).__name__}: {str(error)[:200]}"
-        verdicts.update({g: Verdict(g, "unverifiable", reason) for g in tests if g not in verdicts})
+    except Exception as error:  # noqa: BLE001 (a notebook the grader cannot walk fails the cells left)
+        reason = f"the grader could not judge this notebook ({type(error).__name__})"
+        verdicts.update(unjudged(spec, [g for g in tests if g not in verdicts], reason))
     finally:
         run.close()
     missing = "the submitted notebook has no such test cell"

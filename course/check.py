@@ -169,12 +169,15 @@ def verifiability(path: Path) -> list[tuple[str, tuple[str, ...]]]:
     """Each test cell's grade id and what keeps it from being judged independently (empty: nothing).
 
     The autograder's independent verdict (autograder.verdict) runs a test cell outside the student's
-    process; the constructs listed are those that need the student's own process instead.
+    process; the constructs listed are those that need the student's own process instead: those its
+    code shows, and those it meets when run on the instructor's reference.
     """
     from autograder.spec import read_spec  # the autograder is needed only for this report
+    from autograder.verdict import Options, decided_by_reference
 
     spec = read_spec(path.parent, path.stem, path)
-    return [(test.grade_id, test.unverifiable) for test in spec.tests]
+    met = decided_by_reference(spec, Options())
+    return [(test.grade_id, test.unverifiable or tuple(filter(None, [met.get(test.grade_id)]))) for test in spec.tests]
 
 
 def verifiability_lines(path: Path) -> list[str]:

@@ -272,9 +272,9 @@ def test_a_call_back_for_a_name_not_served_is_refused():
     session.close()
 
 
-def test_a_notebook_the_grader_cannot_walk_is_unverifiable_not_failed(tmp_path):
+def test_a_notebook_the_grader_cannot_walk_fails_its_verifiable_cells(tmp_path):
     path = write_source(tmp_path, generic())
-    verdicts = judge(path, {"cells": [{"cell_type": "code", "metadata": []}]}, [], 0, OPTIONS)
-    assert [(v.status, v.reason.split(":")[0]) for v in verdicts.values()] == [
-        ("unverifiable", "the grader could not judge this notebook")
+    verdicts = judge(path, {"cells": {"not": "a list"}}, [], 0, OPTIONS)
+    assert [(v.status, v.reason) for v in verdicts.values()] == [
+        ("failed", "the grader could not judge this notebook (AttributeError)")
     ]
