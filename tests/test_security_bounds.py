@@ -1,0 +1,119 @@
+"""Issue 21, causes 6 and 7: names that nbgrader would misread are refused, and the work a submission
+makes the grader do (outputs, tracebacks, the instructor's reference served to student code) is
+bounded. Each test names the cause it covers."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder import gradescope
+from autograder.__main__ import main
+from autograder.batch import grade_class
+from autograder.course_dir import Course
+from autograder.grade import Options
+from course import paths, sample_class
+from course.check import nbgrader_meta
+
+ASSIGNMENT = "fc_net"
+FILE = f"{ASSIGNMENT}.ipynb"
+
+
+def correct():
+    return sample_class.solutions_filled_in(ASSIGNMENT, {})
+
+
+def with_cells(nb, *sources: str):
+    """The notebook with code cells of the student's added after the setup cells."""
+    tools = next(i for i, cell in enumerate(nb.cells) if nbgrader_meta(cell).get("grade_id") == "tools")
+    nb.cells[tools + 1 : tools + 1] = [nbformat.v4.new_code_cell(source) for source in sources]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def empty_course(tmp_path_factory):
+    """A course with the fc_net assignment in its gradebook and no submission yet (copied per test)."""
+    root = tmp_path_factory.mktemp("bounds") / "course"
+    sample_class.create(root, [ASSIGNMENT], ())
+    return root
+
+
+def course_with(empty_course: Path, tmp_path: Path, submissions: dict) -> Path:
+    """A copy of the empty course with these submissions: {folder name (str or bytes): notebook}."""
+    root = tmp_path / "course"
+    shutil.copytree(empty_course, root)
+    for student, nb in submissions.items():
+        folder = os.path.join(os.fsencode(root / "submitted"), os.fsencode(student), os.fsencode(ASSIGNMENT))
+        os.makedirs(folder)
+        with open(os.path.join(folder, os.fsencode(FILE)), "w") as stream:
+            nbformat.write(nb, stream)
+    return root
+
+
+def gradebook_score(root: Path, student: str) -> float:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        return gradebook.find_submission(ASSIGNMENT, student).score
+
+
+# --- cause 6: names -------------------------------------------------------------------------------
+
+
+def test_a_student_folder_that_is_a_pattern_is_refused_and_regrades_no_one(empty_course, tmp_path):
+    # nbgrader's converter globs submitted/<student>/<assignment>: `?????` matches `cheat`, and `cheat `
+    # is stripped to `cheat`; graded last (it sleeps), either would regrade the cheater without verdicts
+    slow_and_right = with_cells(correct(), "import time\ntime.sleep(3)")
+    root = course_with(
+        empty_course,
+        tmp_path,
+        {"cheat": sample_class.cheating_attempt(ASSIGNMENT), "?????": slow_and_right, "cheat ": slow_and_right},
+    )
+    results = grade_class(Course(root), ASSIGNMENT, options=Options(timeout=10), workers=2, progress=False)
+    outcome = {r.student: (r.status, r.score) for r in results}
+    assert outcome == {"cheat": ("graded", 0), "?????": ("refused", 0), "cheat ": ("refused", 0)}
+    assert gradebook_score(root, "cheat") == 0, "the cheater was graded again, without verdicts"
+    messages = {r.student: r.message for r in results}
+    assert messages["?????"] == (
+        "the student folder '?????' holds *, ? or [, which nbgrader's converter reads as a pattern"
+        " that matches other students"
+    )
+    assert "'cheat ' begins or ends with white space" in messages["cheat "]
+    rows = (root / "reports" / f"{ASSIGNMENT}.csv").read_text().splitlines()
+    assert sorted(row.split(",")[0] for row in rows[1:]) == ["?????", "cheat", "cheat "]
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        assert {s.id for s in gradebook.students} == {"cheat"}
+
+
+def test_names_that_are_not_utf8_are_refused_and_the_others_graded(empty_course, tmp_path, capsys):
+    root = course_with(empty_course, tmp_path, {"honest": correct(), b"bad\xff": correct(), "extra": correct()})
+    shutil.copy(
+        root / "submitted" / "honest" / ASSIGNMENT / FILE,
+        os.fsencode(root / "submitted" / "extra" / ASSIGNMENT) + b"/x\xfe.ipynb",
+    )
+    assert main(["grade", ASSIGNMENT, "--root", str(root), "--workers", "1", "--timeout", "10"]) == 0
+    printed = capsys.readouterr().out
+    assert "bad\\xff: refused: the student folder 'bad\\xff' is not valid UTF-8" in printed
+    assert "extra: unreadable: refused: the name of x\\xfe.ipynb is not valid UTF-8" in printed
+    rows = [row.split(",") for row in (root / "reports" / f"{ASSIGNMENT}.csv").read_text().splitlines()[1:]]
+    totals = {row[0]: (row[-3], row[-5]) for row in rows}  # status, total
+    assert totals == {"bad\\xff": ("refused", "0"), "extra": ("unreadable", "0"), "honest": ("graded", "100")}
+    assert gradebook_score(root, "honest") == 100
+    # given by name on the command line, as the shell passes bytes that are not UTF-8
+    assert main(["grade", ASSIGNMENT, "--root", str(root), "--student", os.fsdecode(b"bad\xff")]) == 0
+    assert "refused: the student folder 'bad\\xff' is not valid UTF-8" in capsys.readouterr().out
+
+
+def test_a_gradescope_submission_with_a_name_that_is_not_utf8_is_refused(tmp_path):
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    with open(os.fsencode(submission) + b"/fc_net\xff.ipynb", "w") as stream:
+        nbformat.write(correct(), stream)
+    results = tmp_path / "results.json"
+    result = gradescope.grade(paths.ROOT, ASSIGNMENT, submission, results, 10)
+    assert (result.status, result.score) == ("unreadable", 0)
+    text = results.read_text(encoding="utf-8")
+    assert json.loads(text)["output"] == "unreadable: refused: the name of fc_net\\xff.ipynb is not valid UTF-8"
+    assert "\\udc" not in text  # no lone surrogate, which a strict JSON reader refuses
