@@ -93,7 +93,7 @@ class Session:
         self.history.append((label, source))
         if not reply.get("ok"):
             error = reply.get("error", {})
-            return f"{label}: {error.get('type', 'Error')}: {error.get('message', '')}"
+            return f"{label}: {error.get('type', 'Error')}: {error.get('message', '')}"[:2000]
         return ""
 
     def ask(self, message: dict) -> dict:

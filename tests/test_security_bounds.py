@@ -5,20 +5,25 @@ bounded. Each test names the cause it covers."""
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
+from nbgrader.utils import determine_grade
 
 from autograder import gradescope
 from autograder.__main__ import main
 from autograder.batch import grade_class
 from autograder.course_dir import Course
 from autograder.grade import Options
+from autograder.replies import NOTEBOOK_OUTPUT_CAP, cell_allowance, output_size
 from course import paths, sample_class
 from course.check import nbgrader_meta
 
+ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "fc_net"
 FILE = f"{ASSIGNMENT}.ipynb"
 
@@ -117,3 +122,68 @@ def test_a_gradescope_submission_with_a_name_that_is_not_utf8_is_refused(tmp_pat
     text = results.read_text(encoding="utf-8")
     assert json.loads(text)["output"] == "unreadable: refused: the name of fc_net\\xff.ipynb is not valid UTF-8"
     assert "\\udc" not in text  # no lone surrogate, which a strict JSON reader refuses
+
+
+# --- cause 7: unbounded work ----------------------------------------------------------------------
+
+FLOOD = 'raise ValueError("x" * 10**6) from KeyError("y" * 10**6)'  # about 4 MB of traceback a cell
+# student code runs in the shell's process, so it can lift the caps there: the grader must not care
+UNCAP = "import autograder.shell as s\ns.OUTPUT_CAP = s.KEEP = get_ipython().outputs.notebook_room = 10**12"
+
+
+def graded_by_nbgrader(outputs: list[dict]) -> float:
+    cell = nbformat.v4.new_code_cell("", outputs=[nbformat.from_dict(o) for o in outputs])
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "points": 5, "grade_id": "t"}
+    return determine_grade(cell)[0]
+
+
+@pytest.mark.parametrize(
+    "after_the_flood",
+    [
+        [("stream", "stderr", "RuntimeWarning: overflow")],
+        [("rich", "execute_result", "2.5"), ("stream", "stderr", "late")],
+        [("error", "ValueError", "x" * 10**6)],
+    ],
+)
+def test_the_output_nbgrader_grades_a_cell_by_survives_a_flood(after_the_flood):
+    from autograder.shell import Outputs
+
+    outputs, uncapped = Outputs(), []
+    for kind, name, text in [("stream", "stdout", "x" * 10**6), *after_the_flood]:
+        if kind == "stream":
+            outputs.stream(name, text)
+            uncapped.append({"output_type": "stream", "name": name, "text": text})
+        elif kind == "rich":
+            outputs.rich(name, {"text/plain": text}, {}, execution_count=1)
+            uncapped.append({"output_type": name, "data": {"text/plain": text}, "metadata": {}, "execution_count": 1})
+        else:
+            outputs.error(name, text, [f"{name}: {text}"])
+            uncapped.append({"output_type": "error", "ename": name, "evalue": text, "traceback": [f"{name}: {text}"]})
+    kept = outputs.take()
+    assert graded_by_nbgrader(kept) == graded_by_nbgrader(uncapped)
+    assert sum(output_size(o) for o in kept) <= cell_allowance(NOTEBOOK_OUTPUT_CAP)
+
+
+def grade_measuring_memory(root: Path) -> int:
+    """Grade the class in a process of its own (one worker: the converter in it too); its peak RSS in bytes."""
+    code = "import resource, sys\nfrom autograder.__main__ import main\nmain(sys.argv[1:])\n"
+    code += "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    command = [sys.executable, "-c", code, "grade", ASSIGNMENT, "--root", str(root), "--workers", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True)
+    return int(done.stdout.split()[-1]) * 1024
+
+
+def test_tracebacks_count_against_the_output_caps_in_the_sandbox_and_in_the_grader(empty_course, tmp_path):
+    root = course_with(
+        empty_course,
+        tmp_path,
+        {"floods": with_cells(correct(), *[FLOOD] * 60), "uncaps": with_cells(correct(), UNCAP, *[FLOOD] * 60)},
+    )
+    peak = grade_measuring_memory(root)
+    for student in ("floods", "uncaps"):
+        graded = root / "autograded" / student / ASSIGNMENT / FILE
+        assert graded.stat().st_size < 10 * 2**20, (student, graded.stat().st_size)
+        assert gradebook_score(root, student) == 100  # the flood is in cells that are not graded
+    assert peak < 400 * 2**20, f"the grader's peak memory was {peak / 2**20:.0f} MiB"
+    uncapped = nbformat.read(root / "autograded" / "uncaps" / ASSIGNMENT / FILE, as_version=4)
+    assert any(o.get("ename") == "OutputLimitError" for cell in uncapped.cells for o in cell.get("outputs", []))
