@@ -10,7 +10,7 @@ autograder.reference); only the names the grader chose to serve for the current 
 import builtins
 import time
 
-from autograder import calls
+from autograder import calls, reference
 from autograder.sandbox import Limits, Sandbox, SandboxError, SandboxTimeout
 
 
@@ -43,6 +43,9 @@ class Session:
         self.deadline = 0.0
         self.wrote_stderr = False
         self.served: dict = {}  # name -> the grader's function that the sandbox may call back
+        self.refused = (
+            ""  # why a call back was refused or stopped (the test then fails, whatever the student's code did)
+        )
 
     def left(self, limit: float) -> float:
         return min(limit, self.budget_end - time.monotonic())
@@ -77,7 +80,12 @@ class Session:
         if function is None:
             return {"ok": False, "error": f"{message.get('callback')!r} is not served"}
         try:
-            return {"ok": True, **calls.answer(function, message)}
+            return {"ok": True, **calls.answer(function, message, reference.admit)}
+        except (reference.Refused, MemoryError) as error:
+            self.refused = (
+                self.refused or f"the grader did not run its {message.get('callback')} for your code: {error}"
+            )
+            return {"ok": False, "error": self.refused}
         except Exception as error:  # noqa: BLE001 (the reference raising, or a malformed request)
             return {"ok": False, "error": f"{type(error).__name__}: {str(error)[:200]}"}
 

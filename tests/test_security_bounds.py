@@ -14,7 +14,7 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.utils import determine_grade
 
-from autograder import gradescope
+from autograder import gradescope, reference
 from autograder.__main__ import main
 from autograder.batch import grade_class
 from autograder.course_dir import Course
@@ -22,6 +22,7 @@ from autograder.grade import Options
 from autograder.replies import NOTEBOOK_OUTPUT_CAP, cell_allowance, output_size
 from course import paths, sample_class
 from course.check import nbgrader_meta
+from tests.test_autograder_corpus import answer
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "fc_net"
@@ -187,3 +188,56 @@ def test_tracebacks_count_against_the_output_caps_in_the_sandbox_and_in_the_grad
     assert peak < 400 * 2**20, f"the grader's peak memory was {peak / 2**20:.0f} MiB"
     uncapped = nbformat.read(root / "autograded" / "uncaps" / ASSIGNMENT / FILE, as_version=4)
     assert any(o.get("ename") == "OutputLimitError" for cell in uncapped.cells for o in cell.get("outputs", []))
+
+
+# the student's own linear_activation_forward refuses float16, so its L_model_forward fails, and is judged
+# again with the instructor's linear_activation_forward (the course setting), which its code then calls back
+# with float16 arrays: a product that takes the grader about a minute, on the student's behalf
+REFUSES_FLOAT16 = "    if A_prev.dtype == np.float16:\n        raise ValueError('no float16 here')\n"
+SENDS_FLOAT16 = """\
+    big = np.ones((1536, 1536), dtype=np.float16)
+    try:
+        linear_activation_forward(big, big, np.zeros((1536, 1), dtype=np.float16), "relu")
+    except ValueError:
+        return None, []
+    except Exception:
+        pass  # the grader's refusal, caught: the test must fail all the same
+"""
+
+
+def first_line_after(source: str, marker: str, inserted: str) -> str:
+    head, _, tail = source.partition(marker + "\n")
+    return head + marker + "\n" + inserted + tail
+
+
+def test_a_reference_call_on_arrays_it_was_not_written_for_is_refused_and_fails_the_cell(tmp_path):
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    nb = sample_class.solutions_filled_in(
+        ASSIGNMENT,
+        {
+            "linear_activation_forward": first_line_after(
+                answer("linear_activation_forward"), "    ### BEGIN SOLUTION", REFUSES_FLOAT16
+            ),
+            "L_model_forward": first_line_after(answer("L_model_forward"), "    caches = []", SENDS_FLOAT16),
+        },
+    )
+    nbformat.write(nb, submission / FILE)
+    timeout = 5
+    result = gradescope.grade(paths.ROOT, ASSIGNMENT, submission, tmp_path / "results.json", timeout)
+    cells = {cell.grade_id: cell for cell in result.cells}
+    assert cells["test_L_model_forward"].score == 0
+    assert "float16" in cells["test_L_model_forward"].feedback, cells["test_L_model_forward"].feedback
+    assert result.score == 90
+    # the verdict's own time limit is the timeout and 5 s; the other cells take a few seconds in all
+    assert result.seconds < 2 * timeout + 15, result.seconds
+
+
+def test_the_reference_takes_float64_arrays_of_bounded_size_only():
+    import numpy as np
+
+    reference.admit([np.ones((4, 3)), {"W1": np.ones((3, 4))}, 2, "relu"], {"cache": (np.ones(3), np.ones(3))})
+    with pytest.raises(reference.Refused, match="int64"):
+        reference.admit([], {"dims": [np.arange(3)]})
+    with pytest.raises(reference.Refused, match="elements"):
+        reference.admit([(np.ones(reference.ELEMENTS), np.ones(1))], {})
