@@ -15,6 +15,7 @@ import numpy as np
 from autograder.spec import AssignmentSpec
 
 ELEMENTS = 2**18  # array elements in all that student code may hand the instructor's reference in one call
+MEMORY_BYTES = 2**28  # what such a call may map beyond what the grader has mapped (its result included)
 
 _namespaces: dict = {}
 
@@ -40,7 +41,8 @@ def admit(args: list, kwargs: dict) -> None:
     """Raise Refused unless the instructor's reference may run on these arguments, sent by student code
     (a call back, autograder.session): float64 arrays of ELEMENTS elements at most, in all. The work a
     reference does is bounded by what it was written for; numpy has no fast product for other types (a
-    float16 product of two 1536 x 1536 arrays takes a minute), and no call can be stopped midway."""
+    float16 product of two 1536 x 1536 arrays takes a minute), and no call can be stopped midway: with
+    MEMORY_BYTES for its results too, the longest takes about a second."""
     total = 0
     for array in arrays_in([*args, *kwargs.values()]):
         if array.dtype != np.float64:

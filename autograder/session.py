@@ -79,12 +79,14 @@ class Session:
         function = self.served.get(message.get("callback"))
         if function is None:
             return {"ok": False, "error": f"{message.get('callback')!r} is not served"}
+        from autograder.testcell import memory_limit  # here: testcell imports this module
+
         try:
-            return {"ok": True, **calls.answer(function, message, reference.admit)}
+            with memory_limit(reference.MEMORY_BYTES):
+                return {"ok": True, **calls.answer(function, message, reference.admit)}
         except (reference.Refused, MemoryError) as error:
-            self.refused = (
-                self.refused or f"the grader did not run its {message.get('callback')} for your code: {error}"
-            )
+            why = str(error) if isinstance(error, reference.Refused) else "it needed more memory than it may use"
+            self.refused = self.refused or f"the grader did not run its {message.get('callback')} for your code: {why}"
             return {"ok": False, "error": self.refused}
         except Exception as error:  # noqa: BLE001 (the reference raising, or a malformed request)
             return {"ok": False, "error": f"{type(error).__name__}: {str(error)[:200]}"}
