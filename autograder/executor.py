@@ -100,7 +100,7 @@ class Executor:
             return [{"output_type": "error", **failure}], None
         self.done.append(source)
         if not reply.get("ok"):
-            return [{"output_type": "error", **reply_error(reply)}], None
+            return self.bounded([{"output_type": "error", **reply_error(reply)}]), None
         return self.bounded(reply["outputs"]), reply["execution_count"]
 
     def bounded(self, outputs: list[dict]) -> list[dict]:
