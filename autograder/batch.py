@@ -21,7 +21,7 @@ from autograder.faithful import Converter, execute_ahead, not_run_cells, noteboo
 from autograder.grade import Options, Result
 from autograder.report import write_csv, write_feedback
 from autograder.sandbox import stop_zygotes
-from autograder.submission import parse_notebook, read_submission
+from autograder.submission import misread_student, parse_notebook, read_submission, refused, shown_name
 
 _slot = 0
 
@@ -48,22 +48,6 @@ def submission_flags(course: Course, assignment: str, student: str) -> list[str]
     except Exception:  # noqa: BLE001 (an assignment in another style has no such checks)
         return []
     return read_submission(course.submission_folder(student, assignment), student, spec, released).flags
-
-
-def refused(folder: Path) -> str:
-    """Why the submission cannot be read safely ("" if it can): a link could point at a classmate's
-    work, and a FIFO or a device would hang whoever opens it (nbgrader's copy of the folder too)."""
-    if folder.is_symlink():
-        return f"refused: the folder {folder.name} is a symbolic link, which is not followed"
-    for root, dirs, files in os.walk(folder):
-        for name in sorted(dirs + files):
-            path = Path(root) / name
-            where = path.relative_to(folder)
-            if path.is_symlink():
-                return f"refused: {where} is a symbolic link, which is not followed"
-            if not (path.is_dir() or path.is_file()):
-                return f"refused: {where} is not a regular file"
-    return ""
 
 
 def unparsable(folder: Path, names) -> str:
@@ -107,10 +91,11 @@ def grade_class(
     """Grade every submission (or the students given): gradebook, autograded/, feedback and the CSV."""
     names = notebook_names(course, assignment)
     students = students if students is not None else course.students(assignment)
+    results = [misread(course, assignment, student) for student in students if misread_student(student)]
+    students = [student for student in students if not misread_student(student)]
     options = options or Options.from_config(course.config, course.cell_timeout)
     workers = max(1, min(workers or usable_cores(), len(students) or 1))
     converter = Converter(course, assignment, options, slot=workers)
-    results = []
     bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="student", disable=not progress)
     for student, runs, flags, seconds in run_jobs(course, assignment, students, workers, options):
         started = time.monotonic()
@@ -123,6 +108,13 @@ def grade_class(
     bar.close()
     write_csv(csv_path or course.root / "reports" / f"{assignment}.csv", results)
     return sorted(results, key=lambda r: r.student)
+
+
+def misread(course: Course, assignment: str, student: str) -> Result:
+    """The result of a student whose folder's name nbgrader would misread: refused before anything
+    reads the folder (no feedback page either: the name is no safe file name)."""
+    cells = not_run_cells(course, assignment)
+    return Result(shown_name(student), assignment, "refused", misread_student(student), cells=cells)
 
 
 def grade_one(converter: Converter, course: Course, assignment: str, names, student, runs, flags) -> Result:

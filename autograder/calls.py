@@ -23,11 +23,14 @@ def request(args: tuple, kwargs: dict) -> dict:
     }
 
 
-def answer(function, message: dict) -> dict:
-    """Run `function` on the arguments of a request; the reply's fields (exceptions propagate)."""
+def answer(function, message: dict, admit=None) -> dict:
+    """Run `function` on the arguments of a request; the reply's fields (exceptions propagate). `admit`,
+    if given, sees the arguments first (and raises to refuse them)."""
     decoder = wire.Decoder()
     args = [decoder.decode(a) for a in message["args"]]
     kwargs = {k: decoder.decode(v) for k, v in message["kwargs"].items()}
+    if admit is not None:
+        admit(args, kwargs)
     np.random.set_state(wire.decode(message["random_state"]))
     result = function(*args, **kwargs)
     encoder = wire.Encoder()  # one encoder, so the result can refer to the arguments it holds

@@ -20,7 +20,7 @@ import nbformat
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution, is_task
 
-from autograder.replies import check_reply
+from autograder.replies import NOTEBOOK_OUTPUT_CAP, cell_allowance, check_reply, output_size
 from autograder.sandbox import (
     ZYGOTE_TIMEOUT,
     Budget,
@@ -80,6 +80,7 @@ class Executor:
         self.timeout = timeout
         self.on_timeout = on_timeout
         self.done: list[str] = []
+        self.room = NOTEBOOK_OUTPUT_CAP  # of the notebook's outputs, measured here as the sandbox measures it
 
     def ask(self, request: dict, timeout: float) -> dict:
         """The worker's reply, if it answers `request` in the worker's format; SandboxDied otherwise."""
@@ -99,8 +100,18 @@ class Executor:
             return [{"output_type": "error", **failure}], None
         self.done.append(source)
         if not reply.get("ok"):
-            return [{"output_type": "error", **reply_error(reply)}], None
-        return reply["outputs"], reply["execution_count"]
+            return self.bounded([{"output_type": "error", **reply_error(reply)}]), None
+        return self.bounded(reply["outputs"]), reply["execution_count"]
+
+    def bounded(self, outputs: list[dict]) -> list[dict]:
+        """The cell's outputs if they are within what the sandbox lets through (autograder.shell caps
+        them there, but nothing from the sandbox is trusted); otherwise an error in their place."""
+        size, allowed = sum(output_size(output) for output in outputs), cell_allowance(self.room)
+        if size > allowed:
+            message = f"the cell's outputs hold {size} characters, more than the grader accepts ({allowed})"
+            outputs = [{"output_type": "error", "ename": "OutputLimitError", "evalue": message, "traceback": [message]}]
+        self.room -= sum(output_size(output) for output in outputs)
+        return outputs
 
     def restart(self) -> None:
         """A fresh worker, with the cells that ran before replayed (their outputs dropped) for one timeout."""

@@ -31,7 +31,7 @@ class CellResult:
 class Result:
     student: str
     assignment: str
-    status: str  # "graded", "missing" or "unreadable"
+    status: str  # "graded", "missing", "unreadable", "refused" (a name nbgrader would misread) or "error"
     message: str = ""
     cells: list[CellResult] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)

@@ -14,7 +14,42 @@ import numpy as np
 
 from autograder.spec import AssignmentSpec
 
+ELEMENTS = 2**18  # array elements in all that student code may hand the instructor's reference in one call
+MEMORY_BYTES = 2**28  # what such a call may map beyond what the grader has mapped (its result included)
+
 _namespaces: dict = {}
+
+
+class Refused(Exception):
+    """Arguments from student code that the instructor's reference was not written for."""
+
+
+def arrays_in(values: list):
+    """The arrays in these values, at any depth of tuples, lists and dicts (as autograder.wire decodes them)."""
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if type(value) is np.ndarray:
+            yield value
+        elif type(value) in (tuple, list):
+            stack.extend(value)
+        elif type(value) is dict:
+            stack.extend(value.values())
+
+
+def admit(args: list, kwargs: dict) -> None:
+    """Raise Refused unless the instructor's reference may run on these arguments, sent by student code
+    (a call back, autograder.session): float64 arrays of ELEMENTS elements at most, in all. The work a
+    reference does is bounded by what it was written for; numpy has no fast product for other types (a
+    float16 product of two 1536 x 1536 arrays takes a minute), and no call can be stopped midway: with
+    MEMORY_BYTES for its results too, the longest takes about a second."""
+    total = 0
+    for array in arrays_in([*args, *kwargs.values()]):
+        if array.dtype != np.float64:
+            raise Refused(f"an array of {array.dtype}, where the instructor's functions take float64")
+        total += array.size
+    if total > ELEMENTS:
+        raise Refused(f"arrays of {total} elements, more than the {ELEMENTS} the instructor's functions take")
 
 
 def namespace(spec: AssignmentSpec) -> dict:

@@ -137,6 +137,29 @@ CELL_OUTPUT = OneOf(
 )
 FILES = Mapping(Text(1000), Text(2**24), 10_000)
 
+# how much text a notebook's outputs may hold: per cell, and in all (autograder.shell caps them in the
+# sandbox; the grader measures them again on receipt, autograder.executor)
+OUTPUT_CAP = 256 * 1024
+NOTEBOOK_OUTPUT_CAP = 8 * 2**20
+KEEP = 1000  # what the first output nbgrader grades by (an error, stderr, a result) keeps when the room is spent
+TRUNCATED = "\n[output truncated by the grader]\n"
+
+
+def output_size(output: dict) -> int:
+    """The text an nbformat output holds, as the caps count it."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        return len(output["text"])
+    if kind == "error":
+        return len(output["ename"]) + len(output["evalue"]) + sum(len(line) for line in output["traceback"])
+    return sum(len(str(value)) for value in output["data"].values())
+
+
+def cell_allowance(notebook_room: int) -> int:
+    """The most a cell's outputs may measure when the notebook has `notebook_room` left: its share of
+    the room, the first graded output kept past it, and the note saying what was cut."""
+    return min(OUTPUT_CAP, max(notebook_room, 0)) + KEEP + len(TRUNCATED)
+
 
 def reply_shape(request: dict) -> Shape:
     """What the worker may answer to `request`, when it succeeds (autograder.worker's operations): nothing else, and

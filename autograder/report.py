@@ -39,7 +39,7 @@ def summary(results: list[Result], isolation: str = "") -> str:
     lines = [
         f"{'students':<10}{len(results):>8}",
         f"{'mean':<10}{statistics.fmean(scores) if scores else 0:>8.1f}",
-        f"{'failures':<10}{len(failures):>8}   (missing or unreadable notebooks)",
+        f"{'failures':<10}{len(failures):>8}   (missing, unreadable or refused submissions)",
         f"{'flagged':<10}{len(flagged):>8}   (possible tampering: see the CSV)",
     ]
     if isolation:

@@ -10,7 +10,7 @@ autograder.reference); only the names the grader chose to serve for the current 
 import builtins
 import time
 
-from autograder import calls
+from autograder import calls, reference
 from autograder.replies import check_reply
 from autograder.sandbox import Limits, Sandbox, SandboxDied, SandboxError, SandboxTimeout
 from autograder.wire import WireError
@@ -46,6 +46,7 @@ class Session:
         self.wrote_stderr = False
         self.served: dict = {}  # name -> the grader's function that the sandbox may call back
         self.calls = 0  # calls of the student's functions so far (autograder.proxy fetches values after them)
+        self.refused = ""  # why a call back was refused or stopped (the test then fails, whatever the code did)
 
     def left(self, limit: float) -> float:
         return min(limit, self.budget_end - time.monotonic())
@@ -85,8 +86,15 @@ class Session:
         function = self.served.get(name) if type(name) is str else None
         if function is None:
             return {"ok": False, "error": f"{str(name)[:100]!r} is not served"}
+        from autograder.testcell import memory_limit  # here: testcell imports this module
+
         try:
-            return {"ok": True, **calls.answer(function, message)}
+            with memory_limit(reference.MEMORY_BYTES):
+                return {"ok": True, **calls.answer(function, message, reference.admit)}
+        except (reference.Refused, MemoryError) as error:
+            why = str(error) if isinstance(error, reference.Refused) else "it needed more memory than it may use"
+            self.refused = self.refused or f"the grader did not run its {name} for your code: {why}"
+            return {"ok": False, "error": self.refused}
         except Exception as error:  # noqa: BLE001 (the reference raising, or a malformed request)
             return {"ok": False, "error": f"{type(error).__name__}: {str(error)[:200]}"}
 
@@ -102,7 +110,7 @@ class Session:
         self.history.append((label, source))
         if not reply.get("ok"):
             error = reply.get("error", {})
-            return f"{label}: {error.get('type', 'Error')}: {error.get('message', '')}"
+            return f"{label}: {error.get('type', 'Error')}: {error.get('message', '')}"[:2000]
         return ""
 
     def ask(self, message: dict) -> dict:

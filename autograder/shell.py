@@ -3,8 +3,8 @@
 Each cell's outputs come back as nbformat outputs, in the order and shape nbclient records from
 an IPython kernel: `stream` (consecutive writes to one stream joined), `display_data`,
 `execute_result` and `error`. So magics, `get_ipython()`, the display system and tracebacks
-behave as under `nbgrader autograde`. The outputs of one cell are capped at OUTPUT_CAP characters
-of text; what is cut is replaced by a note.
+behave as under `nbgrader autograde`. The outputs are capped (Outputs): per cell, and for the whole
+notebook, tracebacks included; what is cut is replaced by a note.
 """
 
 import sys
@@ -14,23 +14,52 @@ from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
-OUTPUT_CAP = 256 * 1024
+from autograder.replies import KEEP, NOTEBOOK_OUTPUT_CAP, OUTPUT_CAP, TRUNCATED, output_size
+
+
+def cut(texts: list[str], limit: int) -> list[str]:
+    """The texts in order, cut where their total length reaches `limit` (the ones after dropped)."""
+    kept = []
+    for text in texts:
+        if limit <= 0:
+            break
+        kept.append(text[:limit])
+        limit -= len(kept[-1])
+    return kept
 
 
 class Outputs:
-    """The outputs of the cell running now, with a budget of text."""
+    """The outputs of the cell running now, within a room of text: the cell's share (OUTPUT_CAP) of
+    what is left of the notebook's (NOTEBOOK_OUTPUT_CAP). The first output nbgrader grades a cell by
+    (an error, stderr, a result) is always kept, cut to KEEP characters if the room is spent, so
+    that no flood of output changes a grade; anything else past the room is dropped, and a note
+    says so. The grader measures the same way on receipt (autograder.replies.cell_allowance)."""
 
     def __init__(self):
         self.items: list[dict] = []
-        self.room = OUTPUT_CAP
+        self.notebook_room = NOTEBOOK_OUTPUT_CAP
+        self.next_cell()
+
+    def next_cell(self) -> None:
+        self.room = min(OUTPUT_CAP, self.notebook_room)
         self.truncated = False
+        self.graded = False  # whether an output nbgrader grades by is among the items
+
+    def allowance(self, grades: bool) -> int:
+        return max(self.room, KEEP) if grades and not self.graded else self.room
+
+    def spend(self, size: int, grades: bool) -> None:
+        self.room = max(self.room - size, 0)
+        self.graded = self.graded or grades
 
     def stream(self, name: str, text: str) -> None:
-        if len(text) > self.room:
-            text, self.truncated = text[: self.room], True
+        grades = name == "stderr"
+        allowed = self.allowance(grades)
+        if len(text) > allowed:
+            text, self.truncated = text[:allowed], True
         if not text:
             return
-        self.room -= len(text)
+        self.spend(len(text), grades)
         last = self.items[-1] if self.items else None
         if last and last["output_type"] == "stream" and last["name"] == name:
             last["text"] += text
@@ -38,19 +67,41 @@ class Outputs:
             self.items.append({"output_type": "stream", "name": name, "text": text})
 
     def rich(self, output_type: str, data: dict, metadata: dict, **extra) -> None:
-        size = sum(len(str(v)) for v in data.values())
-        if size > self.room:
+        grades = output_type == "execute_result"
+        allowed = self.allowance(grades)
+        if sum(len(str(v)) for v in data.values()) > allowed:
             self.truncated = True
-            return
-        self.room -= size
+            if not grades or self.graded:
+                return
+            data, metadata = {"text/plain": str(data.get("text/plain", ""))[:allowed]}, {}
+        self.spend(sum(len(str(v)) for v in data.values()), grades)
         self.items.append({"output_type": output_type, "data": data, "metadata": metadata, **extra})
+
+    def error(self, ename: str, evalue: str, traceback: list[str]) -> list[str]:
+        """Record an error output; return the traceback kept (none if the error was dropped)."""
+        output = {"output_type": "error", "ename": ename[:200], "evalue": evalue, "traceback": traceback}
+        allowed = self.allowance(True)
+        if output_size(output) > allowed:
+            self.truncated = True
+            if self.graded:
+                return []
+            rest = max(allowed - len(output["ename"]), 0)
+            output["evalue"] = evalue[: rest // 2]
+            output["traceback"] = cut(traceback, rest - len(output["evalue"]))
+        self.spend(output_size(output), True)
+        self.items.append(output)
+        return output["traceback"]
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.graded = False
 
     def take(self) -> list[dict]:
         if self.truncated:
-            self.items.append(
-                {"output_type": "stream", "name": "stdout", "text": "\n[output truncated by the grader]\n"}
-            )
-        items, self.items, self.room, self.truncated = self.items, [], OUTPUT_CAP, False
+            self.items.append({"output_type": "stream", "name": "stdout", "text": TRUNCATED})
+        items, self.items = self.items, []
+        self.notebook_room -= sum(output_size(output) for output in items)
+        self.next_cell()
         return items
 
 
@@ -99,7 +150,7 @@ class Publisher(DisplayPublisher):
         self.shell.outputs.rich("display_data", data, metadata or {})
 
     def clear_output(self, wait=False):
-        self.shell.outputs.items.clear()
+        self.shell.outputs.clear()
 
 
 class CellShell(InteractiveShell):
@@ -119,10 +170,7 @@ class CellShell(InteractiveShell):
         for inline figures), so this does nothing."""
 
     def _showtraceback(self, etype, evalue, stb):
-        self.shown_error = evalue, list(stb)
-        self.outputs.items.append(
-            {"output_type": "error", "ename": etype.__name__, "evalue": str(evalue), "traceback": list(stb)}
-        )
+        self.shown_error = evalue, self.outputs.error(etype.__name__, str(evalue), list(stb))
 
     def _format_exception_for_storage(self, exception, filename=None, running_compiled_code=False):
         """What IPython keeps of a failed cell for `%notebook`: the traceback the cell's output shows,

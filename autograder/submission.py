@@ -6,7 +6,9 @@ The flags tell a person what to look at.
 
 import ast
 import functools
+import glob
 import json
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,6 +37,61 @@ def terminal_safe(text: str, limit: int = 2000) -> str:
     if len(text) > limit:
         text = text[: max(limit - 3, 0)] + "..."
     return UNSAFE.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
+def shown_name(name: str) -> str:
+    """A file or folder name as text safe anywhere: bytes that are not UTF-8 as \\xNN, control
+    characters escaped, at most 100 characters."""
+    return terminal_safe(os.fsencode(name).decode("utf-8", "backslashreplace"), 100)
+
+
+def not_utf8(name: str) -> bool:
+    """Whether the name came from bytes that are not UTF-8 (Python keeps them as lone surrogates,
+    which the gradebook, the CSV and the pages cannot hold)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+# what nbgrader does with a student id (CourseDirectory, converters.base), and what it would misread
+MISREAD_STUDENT = (
+    (not_utf8, "is not valid UTF-8"),
+    (glob.has_magic, "holds *, ? or [, which nbgrader's converter reads as a pattern that matches other students"),
+    (lambda s: s != s.strip(), "begins or ends with white space, which nbgrader strips (naming another student)"),
+    (lambda s: bool(UNSAFE.search(s)) or "\n" in s or "\t" in s, "holds a control or invisible character"),
+    (lambda s: s in ("", ".", "..") or "/" in s, "is not the name of one folder"),
+    (lambda s: s.startswith("."), "starts with a dot: nbgrader's tools skip hidden folders"),
+)
+
+
+def misread_student(student: str) -> str:
+    """Why nbgrader would take this student id (a folder's name) for something else, or not find its
+    submission ("" if it takes it as it is)."""
+    for misread, why in MISREAD_STUDENT:
+        if misread(student):
+            return f"the student folder '{shown_name(student)}' {why}"
+    return ""
+
+
+def refused(folder: Path) -> str:
+    """Why the submission cannot be read safely ("" if it can): a link could point at a classmate's
+    work, a FIFO or a device would hang whoever opens it (nbgrader's copy of the folder too), and a
+    name that is not UTF-8 cannot be written to the gradebook, the CSV or a page."""
+    if folder.is_symlink():
+        return f"refused: the folder {shown_name(folder.name)} is a symbolic link, which is not followed"
+    for root, dirs, files in os.walk(folder):
+        for name in sorted(dirs + files):
+            path = Path(root) / name
+            where = shown_name(str(path.relative_to(folder)))
+            if not_utf8(name):
+                return f"refused: the name of {where} is not valid UTF-8"
+            if path.is_symlink():
+                return f"refused: {where} is a symbolic link, which is not followed"
+            if not (path.is_dir() or path.is_file()):
+                return f"refused: {where} is not a regular file"
+    return ""
 
 
 @dataclass
@@ -175,6 +232,9 @@ def visible_numbers(spec: AssignmentSpec) -> frozenset[float]:
 
 
 def read_submission(folder: Path, student: str, spec: AssignmentSpec, released: list[Cell]) -> Submission:
+    problem = refused(folder)
+    if problem:
+        return Submission(student, "unreadable", problem)
     flags = []
     path = find_notebook(folder, spec.name, flags)
     if path is None:

@@ -140,20 +140,30 @@ class Judge:
         return verdict
 
     def attempt(self, test: TestCell, direct: dict, called: dict) -> Verdict:
+        """The verdict of one run of the test cell; a call back the grader refused or stopped fails it,
+        whatever the student's code made of the refusal."""
+        self.session.refused = ""
+        verdict = self.run_test(test, direct, called)
+        if self.session.refused:
+            return Verdict(test.grade_id, "failed", self.session.refused, "error")
+        return verdict
+
+    def run_test(self, test: TestCell, direct: dict, called: dict) -> Verdict:
         """Run the test cell, the names in `direct` being the instructor's, and the student's code
-        calling the grader for those in `called`."""
+        calling the grader for those in `called`; here too within what is left of the submission's budget."""
         self.session.deadline = time.monotonic() + self.options.timeout
         self.session.wrote_stderr = False
+        seconds = self.session.left(self.options.timeout + GRADER_GRACE)
         try:
             self.namespace.update(direct)
             proxy.bind(self.namespace, self.fetched(test, direct), self.session)
             self.session.serve(called)
-            failure = testcell.run(test, self.namespace, self.options.timeout + GRADER_GRACE)
+            failure = testcell.run(test, self.namespace, seconds)
         except Unverifiable as error:
             return self.met_unverifiable(test, error)
         except testcell.GraderTimeout:
             self.session.restart()  # a reply may still be on its way: that worker is done
-            reason = f"the test did not finish within {self.options.timeout + GRADER_GRACE:.0f} s"
+            reason = f"the test did not finish within {max(seconds, 0):.0f} s"
             return Verdict(test.grade_id, "failed", reason, "timeout")
         except StudentCodeError as error:
             outcome = "timeout" if error.timed_out else "error"
