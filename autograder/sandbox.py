@@ -4,17 +4,19 @@ Under bubblewrap, each slot keeps one sandbox (see Template) whose process has i
 once. For each submission it forks a zygote (see Zygote) in new user, mount, IPC, network and UTS
 namespaces with fresh tmpfs on every writable place (the working copy, /tmp, /dev/shm), without
 capabilities and unable to make more namespaces (autograder.namespaces); the zygote forks a worker
-for each run of the submission's code (nbgrader's run, then the independent verdict's), so the two
-runs share one working copy, as one student's work; a run starts without the processes of the run
-before. Nothing a student leaves (files, processes, IPC objects, keys) reaches the next: the
-template kills every process of a submission before the next starts (or is replaced), and the
-namespaces go with them. A restart gets a fresh zygote. The rest of the file system is read-only.
+for each run its Sandboxes ask for (those given one `submission`: nbgrader's runs of a submission's
+notebooks share one working copy, as nbgrader's kernels share a folder); a run starts without the
+processes of the run before. Nothing a zygote's runs leave (files, processes, IPC objects, keys)
+reaches another zygote: the template kills every process of one before the next starts (or is
+replaced), and the namespaces go with them. So the independent verdict, whose runs are another
+`submission`, never sees what nbgrader's run (which executed the hidden tests) left; nor does a
+restart, which gets a fresh zygote. The rest of the file system is read-only.
 When the grader runs as root, the sandbox runs as an unprivileged user of its slot, so the process
 cap binds and nothing in it can signal the grader or write its files.
 
-Without bubblewrap, each submission gets a new process. When the grader is root, it runs as the
-slot's user in its own IPC, PID and user namespaces, and whatever that user left in the shared
-writable folders and its processes are swept between submissions; otherwise it runs
+Without bubblewrap, each Sandbox gets a new process and working copy. When the grader is root, it
+runs as the slot's user in its own IPC, PID and user namespaces, and whatever that user left in the
+shared writable folders, its IPC objects and keys, and its processes are swept after each; otherwise it runs
 as the grader's own user (see isolation_summary). Resource limits (address space, processes, CPU
 time, file size; set with util-linux's prlimit) apply in every case.
 
@@ -24,6 +26,7 @@ Every wait has a deadline, and a Budget bounds the sum of a submission's waits, 
 import atexit
 import functools
 import os
+import platform
 import shutil
 import socket
 import subprocess
@@ -44,6 +47,9 @@ FIRST_SANDBOX_UID = 60000
 ZYGOTE_TIMEOUT = 30.0  # seconds for a sandbox to start a worker, unless the budget allows less
 ENDING_TIMEOUT = 2.0  # seconds for a sandbox to end a submission's processes (it tries for 1.5)
 BUDGET_MARGIN = 30.0  # seconds a submission's budget allows beyond its cells' timeouts
+# what nbgrader's Autograde sets NBGRADER_EXECUTION to, in its kernel's environment (notebooks switch on
+# it): both runs of a submission see it, so that they run its cells alike
+AUTOGRADE = "autograde"
 # The Python that runs student code without bubblewrap: as root, the sandbox's user must be able
 # to run it (a Python under /root is not; set another with numpy, e.g. the system's, if so).
 PYTHON = sys.executable
@@ -228,6 +234,7 @@ def bubblewrap_command(python: list[str], limits: Limits, uid: int | None) -> li
 
 def worker_environment(grader_dir: str, workdir: str) -> dict:
     return {
+        "NBGRADER_EXECUTION": AUTOGRADE,
         "PATH": "/usr/bin:/bin",
         "HOME": "/tmp" if grader_dir == GRADER_INSIDE else workdir,
         "PYTHONPATH": grader_dir,
@@ -456,10 +463,11 @@ def stop_zygotes() -> None:
         _templates.pop(slot).stop()
 
 
-# Run as the slot's user, without bubblewrap, between two submissions: ends every process of that
-# user and removes what it owns in the folders every user may write.
+# Run as the slot's user, without bubblewrap, after each sandbox: ends every process of that user,
+# removes what it owns in the folders every user may write, its SysV IPC objects and its keys (those a
+# sandbox without IPC and user namespaces of its own leaves). Its argument: keyctl's system call number.
 SWEEP = """
-import os, signal
+import ctypes, os, signal, sys
 try:
     os.kill(-1, signal.SIGKILL)
 except OSError:
@@ -473,14 +481,33 @@ def sweep(folder):
                 (os.rmdir if entry.is_dir(follow_symlinks=False) else os.unlink)(entry.path)
         except OSError:
             pass
-for folder in ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue"):
+folders = ("/tmp", "/var/tmp", "/run/lock", "/var/lock", "/dev/shm", "/dev/mqueue")
+for folder in dict.fromkeys(os.path.realpath(folder) for folder in folders):  # /var/lock: a link to /run/lock
     if os.path.isdir(folder):
         sweep(folder)
+libc = ctypes.CDLL(None)
+remove = {
+    "shm": lambda i: libc.shmctl(i, 0, None),  # IPC_RMID
+    "msg": lambda i: libc.msgctl(i, 0, None),
+    "sem": lambda i: libc.semctl(i, 0, 0),
+}
+for kind, remove_one in remove.items():
+    try:
+        header, *rows = [line.split() for line in open(f"/proc/sysvipc/{kind}")]
+    except OSError:
+        continue
+    for row in rows:
+        if int(row[header.index("uid")]) == os.getuid():
+            remove_one(int(row[1]))
+for keyring in (-4, -5):  # KEYCTL_CLEAR of the user's keyring and user session keyring
+    libc.syscall(int(sys.argv[1]), 7, keyring)
 """
 
 
 def sweep_user(uid: int) -> None:
-    subprocess.run([*as_user(uid), PYTHON, "-I", "-c", SWEEP], capture_output=True, check=False, timeout=60)
+    keyctl = namespaces.ARCHITECTURES.get(platform.machine(), (0, 0, 0, 0, -1))[4]
+    command = [*as_user(uid), PYTHON, "-I", "-c", SWEEP, str(keyctl)]
+    subprocess.run(command, capture_output=True, check=False, timeout=60)
 
 
 def namespaced(uid: int) -> list[str]:
