@@ -17,14 +17,14 @@ from nbgrader.converters import Autograde
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, SaveAutoGrades
-from nbgrader.utils import find_all_files, is_grade, is_solution, setenv
+from nbgrader.utils import find_all_files, is_grade, is_solution
 from traitlets.config import Config
 
 from autograder import combine, nbgrader_speedups
 from autograder.course_dir import Course, CourseError
 from autograder.executor import Run, SandboxExecute, run_notebook
 from autograder.grade import CellResult, Options, Result
-from autograder.sandbox import AUTOGRADE, Budget, drop_zygote
+from autograder.sandbox import Budget, autograde_environment, drop_zygote
 
 nbgrader_speedups.install()
 
@@ -212,7 +212,7 @@ def execute_ahead(course: Course, assignment: str, student: str, slot: int, opti
     graded = sum(is_grade(cell) for nb in notebooks.values() for cell in nb.cells)
     runs = {}
     try:
-        with setenv(NBGRADER_EXECUTION=AUTOGRADE):  # as nbgrader's Autograde sets it, for code run here
+        with autograde_environment():
             budget = Budget.for_cells(options.timeout, graded)
             for name, nb in notebooks.items():
                 runs[name] = run_notebook(nb, items, slot, options.limits, options.timeout, on_timeout, budget)

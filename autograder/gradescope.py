@@ -13,6 +13,7 @@ from pathlib import Path
 
 from autograder import notebook
 from autograder.grade import Options, Result, grade_submission
+from autograder.sandbox import autograde_environment
 from autograder.spec import read_spec
 
 SETUP = """\
@@ -57,7 +58,8 @@ def results_json(result: Result) -> dict:
 def grade(root: Path, assignment: str, submission: Path, results: Path, timeout: float) -> Result:
     spec = read_spec(root / "source" / assignment, assignment)
     released = notebook.read(root / "release" / assignment / f"{assignment}.ipynb")
-    result = grade_submission(spec, released, submission, "student", 0, Options.for_course(root, timeout))
+    with autograde_environment():
+        result = grade_submission(spec, released, submission, "student", 0, Options.for_course(root, timeout))
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(results_json(result), indent=2))
     return result

@@ -24,6 +24,7 @@ Every wait has a deadline, and a Budget bounds the sum of a submission's waits, 
 """
 
 import atexit
+import contextlib
 import functools
 import os
 import platform
@@ -230,6 +231,22 @@ def bubblewrap_command(python: list[str], limits: Limits, uid: int | None) -> li
         "--",
     ]
     return command + python
+
+
+@contextlib.contextmanager
+def autograde_environment():
+    """NBGRADER_EXECUTION set in the grader's own environment, where the source's setup and test cells
+    run for the verdicts, as in the sandbox's. (nbgrader's `utils.setenv` leaves it set if the body
+    raises, and restores another variable's value.)"""
+    before = os.environ.get("NBGRADER_EXECUTION")
+    os.environ["NBGRADER_EXECUTION"] = AUTOGRADE
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["NBGRADER_EXECUTION"]
+        else:
+            os.environ["NBGRADER_EXECUTION"] = before
 
 
 def worker_environment(grader_dir: str, workdir: str) -> dict:

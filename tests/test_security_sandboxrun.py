@@ -229,3 +229,17 @@ def test_nothing_one_sandbox_keeps_reaches_the_next(mode, monkeypatch):
     finally:
         first.close()
         second.close()
+
+
+def test_the_graders_own_process_sees_nbgrader_execution_while_it_judges_and_not_after(monkeypatch):
+    """Cause 8: the source's setup and test cells the verdict runs in the grader see what the sandbox's
+    copies see; afterwards (even after an error) the grader's environment is as it was."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    with pytest.raises(KeyError), sandbox.autograde_environment():
+        assert os.environ["NBGRADER_EXECUTION"] == "autograde"
+        raise KeyError("a grader's error")
+    assert os.environ["NBGRADER_EXECUTION"] == "validate"
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    with sandbox.autograde_environment():
+        assert os.environ["NBGRADER_EXECUTION"] == "autograde"
+    assert "NBGRADER_EXECUTION" not in os.environ
