@@ -90,8 +90,9 @@ class Limits:
 
 
 class Budget:
-    """A submission's wall-clock allowance: every wait for its sandbox draws on it, so that no
-    sequence of timeouts and restarts can take longer. Make one per submission, for example
+    """A run's wall-clock allowance: every wait for its sandbox draws on it, so that no sequence of
+    timeouts and restarts can take longer. Make one per run of a submission (nbgrader's run, then
+    the verdicts' run, each have one: autograder.faithful), for example
     `Budget.for_cells(timeout, graded_cells)`, and give it to its Sandbox."""
 
     def __init__(self, seconds: float):
@@ -605,7 +606,7 @@ class Sandbox:
         self.slot = slot
         self.uid = sandbox_uid(slot)
         self.budget = budget
-        self.submission = submission  # under bubblewrap, sandboxes of one submission share its zygote
+        self.submission = submission  # under bubblewrap, sandboxes given the same object share a zygote
         self.preload = preload  # modules its zygote imports once (under bubblewrap)
         self.channel = None  # a socket to the worker
         self.zygote = None  # the worker's sandbox, under bubblewrap
