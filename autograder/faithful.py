@@ -25,7 +25,7 @@ from autograder import combine, nbgrader_speedups
 from autograder.course_dir import Course, CourseError
 from autograder.executor import Run, SandboxExecute, folder_items, run_notebook
 from autograder.grade import CellResult, Options, Result
-from autograder.sandbox import Budget, drop_zygote
+from autograder.sandbox import Budget, autograde_environment, drop_zygote
 
 nbgrader_speedups.install()
 
@@ -204,8 +204,15 @@ def sanitize(nb, course: Course, config: Config, assignment: str, student: str, 
 
 
 def execute_ahead(course: Course, assignment: str, student: str, slot: int, options: Options) -> dict[str, Run]:
-    """Run each submitted notebook of the student (sanitized as nbgrader will), with its verdicts, all
-    within one time budget (sandbox.Budget: the timeout per graded cell, and a margin)."""
+    """Run each submitted notebook of the student (sanitized as nbgrader will), then compute its verdicts.
+
+    nbgrader's run executes the hidden tests in the student's process, which may keep what they
+    compare against: the verdicts run the student's code in a sandbox of their own (new namespaces
+    and RAM disks, under bubblewrap; a new process and working copy after the slot's user has been
+    swept, without), which has never seen a hidden test. Each of the two has a time budget of its
+    own (sandbox.Budget: the timeout per graded cell, and a margin), so that slow honest cells that
+    nbgrader's run needed leave the verdicts their whole budget; both bound the time spent on the
+    submission. The student's process, in both, sees NBGRADER_EXECUTION as nbgrader's kernel does."""
     config = autograde_config(course, options)
     folder = course.path("submitted", student, assignment)
     items = workdir_items(course, assignment, student)
@@ -222,14 +229,21 @@ def execute_ahead(course: Course, assignment: str, student: str, slot: int, opti
         except Exception:  # noqa: BLE001, S112 (nbgrader reports it when it grades the submission)
             continue
     graded = sum(is_grade(cell) for nb in notebooks.values() for cell in nb.cells)
-    budget = Budget.for_cells(options.timeout, graded)
-    judging = replace(Options.from_config(course.config, options.timeout), limits=options.limits, budget=budget)
     runs = {}
     try:
-        for name, nb in notebooks.items():
-            runs[name] = run_notebook(nb, items, slot, options.limits, options.timeout, on_timeout, budget)
-            source_nb = course.path("source", ".", assignment) / f"{name}.ipynb"
-            runs[name].verdicts = combine.verdicts_for(source_nb, nb, items, slot, judging)
+        with autograde_environment():
+            budget = Budget.for_cells(options.timeout, graded)
+            for name, nb in notebooks.items():
+                runs[name] = run_notebook(nb, items, slot, options.limits, options.timeout, on_timeout, budget)
+            drop_zygote(slot)  # what nbgrader's run left: the verdicts' sandbox is a new one (its budget's)
+            judging = replace(
+                Options.from_config(course.config, options.timeout),
+                limits=options.limits,
+                budget=Budget.for_cells(options.timeout, graded),
+            )
+            for name, nb in notebooks.items():
+                source_nb = course.path("source", ".", assignment) / f"{name}.ipynb"
+                runs[name].verdicts = combine.verdicts_for(source_nb, nb, items, slot, judging)
     finally:
-        drop_zygote(slot)  # the submission's sandbox, shared by its runs, and what they left running
+        drop_zygote(slot)  # the verdicts' sandbox, and what they left running
     return runs

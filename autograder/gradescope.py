@@ -13,6 +13,7 @@ from pathlib import Path
 
 from autograder import notebook
 from autograder.grade import CellResult, Options, Result, grade_submission
+from autograder.sandbox import autograde_environment
 from autograder.spec import read_spec
 
 SETUP = """\
@@ -62,7 +63,8 @@ def grade(root: Path, assignment: str, submission: Path, results: Path, timeout:
         spec = read_spec(root / "source" / assignment, assignment)
         cells = [CellResult(t.grade_id, t.points, 0.0, "not run") for t in spec.tests]
         released = notebook.read(root / "release" / assignment / f"{assignment}.ipynb")
-        result = grade_submission(spec, released, submission, "student", 0, Options.for_course(root, timeout))
+        with autograde_environment():
+            result = grade_submission(spec, released, submission, "student", 0, Options.for_course(root, timeout))
     except Exception as error:  # noqa: BLE001 (Gradescope must get a results file)
         message = f"the grader failed on this submission ({type(error).__name__})"
         result = Result("student", assignment, "error", message, cells, ["the grader failed on this submission"])

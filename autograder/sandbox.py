@@ -4,17 +4,19 @@ Under bubblewrap, each slot keeps one sandbox (see Template) whose process has i
 once. For each submission it forks a zygote (see Zygote) in new user, mount, IPC, network and UTS
 namespaces with fresh tmpfs on every writable place (the working copy, /tmp, /dev/shm), without
 capabilities and unable to make more namespaces (autograder.namespaces); the zygote forks a worker
-for each run of the submission's code (nbgrader's run, then the independent verdict's), so the two
-runs share one working copy, as one student's work; a run starts without the processes of the run
-before. Nothing a student leaves (files, processes, IPC objects, keys) reaches the next: the
-template kills every process of a submission before the next starts (or is replaced), and the
-namespaces go with them. A restart gets a fresh zygote. The rest of the file system is read-only.
+for each run its Sandboxes ask for (those given one `submission`: nbgrader's runs of a submission's
+notebooks share one working copy, as nbgrader's kernels share a folder); a run starts without the
+processes of the run before. Nothing a zygote's runs leave (files, processes, IPC objects, keys)
+reaches another zygote: the template kills every process of one before the next starts (or is
+replaced), and the namespaces go with them. So the independent verdict, whose runs are another
+`submission`, never sees what nbgrader's run (which executed the hidden tests) left; nor does a
+restart, which gets a fresh zygote. The rest of the file system is read-only.
 When the grader runs as root, the sandbox runs as an unprivileged user of its slot, so the process
 cap binds and nothing in it can signal the grader or write its files.
 
-Without bubblewrap, each submission gets a new process. When the grader is root, it runs as the
-slot's user in its own IPC, PID and user namespaces, and whatever that user left in the shared
-writable folders and its processes are swept between submissions; otherwise it runs
+Without bubblewrap, each Sandbox gets a new process and working copy. When the grader is root, it
+runs as the slot's user in its own IPC, PID and user namespaces, and whatever that user left in the
+shared writable folders, its IPC objects and keys, and its processes are swept after each; otherwise it runs
 as the grader's own user (see isolation_summary). Resource limits (address space, processes, CPU
 time, file size; set with util-linux's prlimit) apply in every case.
 
@@ -22,8 +24,10 @@ Every wait has a deadline, and a Budget bounds the sum of a submission's waits, 
 """
 
 import atexit
+import contextlib
 import functools
 import os
+import platform
 import shutil
 import socket
 import subprocess
@@ -46,6 +50,9 @@ FIRST_SANDBOX_UID = 60000
 ZYGOTE_TIMEOUT = 30.0  # seconds for a sandbox to start a worker, unless the budget allows less
 ENDING_TIMEOUT = 2.0  # seconds for a sandbox to end a submission's processes (it tries for 1.5)
 BUDGET_MARGIN = 30.0  # seconds a submission's budget allows beyond its cells' timeouts
+# what nbgrader's Autograde sets NBGRADER_EXECUTION to, in its kernel's environment (notebooks switch on
+# it): both runs of a submission see it, so that they run its cells alike
+AUTOGRADE = "autograde"
 # The Python that runs student code without bubblewrap: as root, the sandbox's user must be able
 # to run it (a Python under /root is not; set another with numpy, e.g. the system's, if so).
 PYTHON = sys.executable
@@ -85,8 +92,9 @@ class Limits:
 
 
 class Budget:
-    """A submission's wall-clock allowance: every wait for its sandbox draws on it, so that no
-    sequence of timeouts and restarts can take longer. Make one per submission, for example
+    """A run's wall-clock allowance: every wait for its sandbox draws on it, so that no sequence of
+    timeouts and restarts can take longer. Make one per run of a submission (nbgrader's run, then
+    the verdicts' run, each have one: autograder.faithful), for example
     `Budget.for_cells(timeout, graded_cells)`, and give it to its Sandbox."""
 
     def __init__(self, seconds: float):
@@ -235,8 +243,25 @@ def bubblewrap_command(python: list[str], limits: Limits, uid: int | None) -> li
     return command + python
 
 
+@contextlib.contextmanager
+def autograde_environment():
+    """NBGRADER_EXECUTION set in the grader's own environment, where the source's setup and test cells
+    run for the verdicts, as in the sandbox's. (nbgrader's `utils.setenv` leaves it set if the body
+    raises, and restores another variable's value.)"""
+    before = os.environ.get("NBGRADER_EXECUTION")
+    os.environ["NBGRADER_EXECUTION"] = AUTOGRADE
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["NBGRADER_EXECUTION"]
+        else:
+            os.environ["NBGRADER_EXECUTION"] = before
+
+
 def worker_environment(grader_dir: str, workdir: str) -> dict:
     return {
+        "NBGRADER_EXECUTION": AUTOGRADE,
         "PATH": "/usr/bin:/bin",
         "HOME": "/tmp" if grader_dir == GRADER_INSIDE else workdir,
         "PYTHONPATH": grader_dir,
@@ -465,10 +490,11 @@ def stop_zygotes() -> None:
         _templates.pop(slot).stop()
 
 
-# Run as the slot's user, without bubblewrap, between two submissions: ends every process of that
-# user and removes what it owns in the folders every user may write.
+# Run as the slot's user, without bubblewrap, after each sandbox: ends every process of that user,
+# removes what it owns in the folders every user may write, its SysV IPC objects and its keys (those a
+# sandbox without IPC and user namespaces of its own leaves). Its argument: keyctl's system call number.
 SWEEP = """
-import os, signal
+import ctypes, os, signal, sys
 try:
     os.kill(-1, signal.SIGKILL)
 except OSError:
@@ -482,14 +508,33 @@ def sweep(folder):
                 (os.rmdir if entry.is_dir(follow_symlinks=False) else os.unlink)(entry.path)
         except OSError:
             pass
-for folder in ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue"):
+folders = ("/tmp", "/var/tmp", "/run/lock", "/var/lock", "/dev/shm", "/dev/mqueue")
+for folder in dict.fromkeys(os.path.realpath(folder) for folder in folders):  # /var/lock: a link to /run/lock
     if os.path.isdir(folder):
         sweep(folder)
+libc = ctypes.CDLL(None)
+remove = {
+    "shm": lambda i: libc.shmctl(i, 0, None),  # IPC_RMID
+    "msg": lambda i: libc.msgctl(i, 0, None),
+    "sem": lambda i: libc.semctl(i, 0, 0),
+}
+for kind, remove_one in remove.items():
+    try:
+        header, *rows = [line.split() for line in open(f"/proc/sysvipc/{kind}")]
+    except OSError:
+        continue
+    for row in rows:
+        if int(row[header.index("uid")]) == os.getuid():
+            remove_one(int(row[1]))
+for keyring in (-4, -5):  # KEYCTL_CLEAR of the user's keyring and user session keyring
+    libc.syscall(int(sys.argv[1]), 7, keyring)
 """
 
 
 def sweep_user(uid: int) -> None:
-    subprocess.run([*as_user(uid), PYTHON, "-I", "-c", SWEEP], capture_output=True, check=False, timeout=60)
+    keyctl = namespaces.ARCHITECTURES.get(platform.machine(), (0, 0, 0, 0, -1))[4]
+    command = [*as_user(uid), PYTHON, "-I", "-c", SWEEP, str(keyctl)]
+    subprocess.run(command, capture_output=True, check=False, timeout=60)
 
 
 def namespaced(uid: int) -> list[str]:
@@ -570,7 +615,7 @@ class Sandbox:
         self.slot = slot
         self.uid = sandbox_uid(slot)
         self.budget = budget
-        self.submission = submission  # under bubblewrap, sandboxes of one submission share its zygote
+        self.submission = submission  # under bubblewrap, sandboxes given the same object share a zygote
         self.preload = preload  # modules its zygote imports once (under bubblewrap)
         self.channel = None  # a socket to the worker
         self.zygote = None  # the worker's sandbox, under bubblewrap

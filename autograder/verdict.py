@@ -41,7 +41,7 @@ class Options:
     timeout: float = 30.0
     limits: Limits = field(default_factory=Limits)
     reference_for_other_functions: bool = False  # issue 14's course setting
-    budget: Budget | None = None  # the submission's, when the faithful run shares it (autograder.faithful)
+    budget: Budget | None = None  # the verdicts' own, shared by a submission's notebooks (autograder.faithful)
 
     @classmethod
     def from_config(cls, config, timeout: float) -> "Options":
@@ -90,7 +90,7 @@ class Judge:
         budget = options.timeout * (len(self.spec.steps) + 1) + BUDGET_CONSTANT
         if options.budget is not None:
             budget = options.budget.remaining()
-        # the faithful run's sandbox, shared when it shares its budget: one student's two runs
+        # one sandbox for the verdicts of a submission's notebooks (never nbgrader's run's: it ran the hidden tests)
         return Session(helpers, slot, options.limits, options.timeout, budget, submission=options.budget)
 
     def student_cell(self, label: str, source: str) -> None:
