@@ -41,7 +41,7 @@ MARKDOWN = {
     "md-javascript-link": f"[{LINK_TEXT}](javascript:{run('md-javascript-link')})",
     "md-iframe-srcdoc": f'<iframe srcdoc="<script>{script("md-iframe-srcdoc")}</script>"></iframe>',
     "md-svg": f'<svg width="10" height="10" onload="{run("md-svg")}"><script>{script("md-svg-script")}</script></svg>',
-    "md-link-to-html-file": f"[{LINK_TEXT}](derivation.html)",
+    "md-link-to-html-file": f"[{LINK_TEXT}](derivation.htm)",
 }
 SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20" onload="{run}">'
@@ -84,4 +84,4 @@ def hand_in(course: Path, assignment: str, notebook: str, honest_student: str) -
     folder = course / "submitted" / STUDENT / assignment
     shutil.copytree(honest, folder)
     nbformat.write(hostile_notebook(honest / f"{notebook}.ipynb"), folder / f"{notebook}.ipynb")
-    (folder / "derivation.html").write_text(DERIVATION)
+    (folder / "derivation.htm").write_text(DERIVATION)
