@@ -1,8 +1,10 @@
 """The faithful path: nbgrader's own Autograde converter grades each submission.
 
-Its chain is nbgrader's, configured as the course configures it, with two changes: Execute is
-replaced by autograder.executor.SandboxExecute, and CombineVerdicts runs just before SaveAutoGrades.
-So the gradebook, `autograded/`, late penalties and manual cells are nbgrader's by construction.
+Its chain is nbgrader's, configured as the course configures it, with three changes: Execute is
+replaced by autograder.executor.SandboxExecute, CombineVerdicts runs just before SaveAutoGrades, and
+InertContent last (what a browser would run is shown as text in `autograded/`).
+So the gradebook, `autograded/` (but active content), late penalties and manual cells are nbgrader's
+by construction.
 The converter runs in this process only (the gradebook has one writer); `execute_ahead` does the
 slow part (running the notebooks, and the independent verdicts) in a pool worker beforehand.
 """
@@ -25,6 +27,7 @@ from autograder import combine, nbgrader_speedups
 from autograder.course_dir import Course, CourseError
 from autograder.executor import Run, SandboxExecute, folder_items, run_notebook
 from autograder.grade import CellResult, Options, Result
+from autograder.inert import InertContent
 from autograder.sandbox import Budget, autograde_environment, drop_zygote
 
 nbgrader_speedups.install()
@@ -57,10 +60,11 @@ class CombineVerdicts(NbGraderPreprocessor):
 
 
 def chain(configured: list) -> list:
-    """nbgrader's autograde chain with our executor, and the verdicts before the grades are saved."""
+    """nbgrader's autograde chain with our executor, the verdicts before the grades are saved, and
+    the student's active content made inert last, in what `autograded/` keeps (autograder.inert)."""
     steps = [SandboxExecute if step is Execute else step for step in configured]
     at = steps.index(SaveAutoGrades) if SaveAutoGrades in steps else len(steps)
-    return [*steps[:at], CombineVerdicts, *steps[at:]]
+    return [*steps[:at], CombineVerdicts, *steps[at:], InertContent]
 
 
 def autograde_config(course: Course, options: Options) -> Config:

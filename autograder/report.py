@@ -6,6 +6,22 @@ import statistics
 from pathlib import Path
 
 from autograder.grade import Result
+from autograder.submission import terminal_safe
+
+# what makes a spreadsheet read a field as a formula (OWASP's CSV injection list)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text field from a submission as the CSV holds it: escaped for a terminal (the file may be
+    printed), and prefixed with `'` where a spreadsheet would take it for a formula."""
+    text = terminal_safe(text, len(text), one_line=True)
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def shown(text: str, limit: int = 2000) -> str:
+    """A field from a submission (a student id, a message, flags) as the terminal gets it."""
+    return terminal_safe(text, limit, one_line=True)
 
 
 def write_csv(path: Path, results: list[Result]) -> None:
@@ -18,17 +34,17 @@ def write_csv(path: Path, results: list[Result]) -> None:
         for result in sorted(results, key=lambda r: r.student):
             scores = {cell.grade_id: cell.score for cell in result.cells}
             row = [f"{scores.get(grade_id, 0.0):g}" for grade_id in test_ids]
-            flags = " | ".join(result.flags)
+            flags = spreadsheet_safe(" | ".join(result.flags))
             totals = [f"{result.score:g}", f"{result.max_score:g}", result.status, f"{result.seconds:.3f}"]
-            writer.writerow([result.student, *row, *totals, flags])
+            writer.writerow([spreadsheet_safe(result.student), *row, *totals, flags])
 
 
 def table(results: list[Result]) -> str:
     """Score, status and flags of each student, one line each."""
     lines = [f"{'student':<12}{'score':>14}  {'status':<11}flags"]
     for r in results:
-        flags = "; ".join(r.flags)
-        lines.append(f"{r.student:<12}{r.score:>7g} / {r.max_score:<4g}  {r.status:<11}{flags[:110]}")
+        flags = shown("; ".join(r.flags), 110)
+        lines.append(f"{shown(r.student):<12}{r.score:>7g} / {r.max_score:<4g}  {r.status:<11}{flags}")
     return "\n".join(lines)
 
 
@@ -45,9 +61,9 @@ def summary(results: list[Result], isolation: str = "") -> str:
     if isolation:
         lines.append(isolation)
     for result in failures:
-        lines.append(f"  {result.student}: {result.status}: {result.message}")
+        lines.append(f"  {shown(result.student)}: {result.status}: {shown(result.message)}")
     for result in flagged:
-        lines.append(f"  {result.student}: flagged: {'; '.join(result.flags)}")
+        lines.append(f"  {shown(result.student)}: flagged: {shown('; '.join(result.flags))}")
     return "\n".join(lines)
 
 

@@ -29,14 +29,17 @@ PLAIN_MAGICS = {"%matplotlib", "%time", "%%time", "%timeit", "%%timeit", "%%capt
 # control characters (but newline and tab), DEL, C1 controls, and the invisible marks that reorder
 # or hide text: what could move a terminal's cursor, change its state or disguise a line
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+UNSAFE_IN_A_LINE = re.compile(f"[\t\n]|{UNSAFE.pattern}")  # for a field of a table's row
 
 
-def terminal_safe(text: str, limit: int = 2000) -> str:
+def terminal_safe(text: str, limit: int = 2000, one_line: bool = False) -> str:
     """Text from a submission as it may be shown in a terminal or a log: at most `limit` characters,
-    each control or invisible character written as an escape (so ESC [ 2 J prints and does nothing)."""
+    each control or invisible character written as an escape (so ESC [ 2 J prints and does nothing),
+    and with `one_line` tabs and newlines too."""
     if len(text) > limit:
         text = text[: max(limit - 3, 0)] + "..."
-    return UNSAFE.sub(lambda m: ascii(m.group())[1:-1], text)
+    unsafe = UNSAFE_IN_A_LINE if one_line else UNSAFE
+    return unsafe.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def shown_name(name: str) -> str:

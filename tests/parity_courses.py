@@ -10,10 +10,11 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbgrader
+from inert_payloads import hand_in
 
 from course.nbgrader_cli import run_nbgrader
 
@@ -128,8 +129,20 @@ def files_autotest(root: Path) -> None:
             copy(FILES / f"autotest-{name}.ipynb", root / "submitted" / student / "ps1" / f"p{i}.ipynb")
 
 
+def with_active_content(case: Case) -> Case:
+    """A fixture course with one more student, whose notebook carries every kind of active content
+    (tests/inert_payloads.py): autograded/ then differs from nbgrader's on purpose (autograder.inert)."""
+
+    def lay_out(root: Path) -> None:
+        case.lay_out(root)
+        hand_in(root, case.assignment, "functions", honest_student="alice")
+
+    return replace(case, lay_out=lay_out)
+
+
 CASES = {
     "pyobjects": fixture("pyobjects"),
+    "pyobjects-active-content": with_active_content(fixture("pyobjects")),
     "io_checks": fixture("io_checks"),
     "autotests": fixture("autotests"),
     "docs-ps1": Case("ps1", docs_ps1, duedate="2015-02-02 17:00:00 UTC"),

@@ -10,6 +10,11 @@ What may differ in autograded/ notebooks, and is normalised away before comparin
   name and value are compared;
 - image bytes (a PNG's encoder metadata) and memory addresses in reprs (`at 0x7f...`), which differ
   between two nbgrader runs too.
+
+What differs on purpose: our grader's last step (autograder.inert) shows markdown that would run in
+a browser as text and removes such outputs, so nbgrader's notebook is compared after the same step.
+It leaves honest notebooks unchanged (tests/test_security_inert.py); the `pyobjects-active-content`
+case is where it changes something.
 """
 
 import json
@@ -17,9 +22,11 @@ import re
 
 import nbformat
 import pytest
+from inert_payloads import STUDENT
 from nbgrader.api import Gradebook
 from parity_courses import CASES, FIXTURES, graded
 
+from autograder.inert import InertContent
 from course.nbgrader_cli import run_nbgrader
 
 ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]+")
@@ -76,8 +83,10 @@ def normalised_output(output):
     return kept
 
 
-def normalised_notebook(path):
+def normalised_notebook(path, made_inert=False):
     nb = nbformat.read(path, as_version=4)
+    if made_inert:
+        nb, _ = InertContent().preprocess(nb, {})
     cells = []
     for cell in nb.cells:
         grading = cell.metadata.get("nbgrader", {})
@@ -115,7 +124,7 @@ def test_autograded_holds_what_nbgrader_writes(case):
     for relative in theirs:
         mine, reference = case.ours / "autograded" / relative, case.nbgrader / "autograded" / relative
         if relative.endswith(".ipynb"):
-            assert normalised_notebook(mine) == normalised_notebook(reference), relative
+            assert normalised_notebook(mine) == normalised_notebook(reference, made_inert=True), relative
         else:
             assert mine.read_bytes() == reference.read_bytes(), relative
 
@@ -144,3 +153,13 @@ def test_nbgrader_gives_the_fixtures_the_scores_they_were_written_for(case):
     for (student, notebook, grade), (score, _) in scores(rows).items():
         got.setdefault(student, {}).setdefault(notebook, {})[grade] = score
     assert got == expected
+
+
+@pytest.mark.parametrize("case", ["pyobjects-active-content"], indirect=True)
+def test_the_one_deliberate_difference_is_active_content(case):
+    """nbgrader's autograded notebook of the student who handed in active content keeps it; ours
+    is that notebook after autograder.inert, and nothing else differs."""
+    relative = f"{STUDENT}/{case.assignment}/functions.ipynb"
+    theirs, ours = (root / "autograded" / relative for root in (case.nbgrader, case.ours))
+    assert normalised_notebook(theirs) != normalised_notebook(ours)
+    assert normalised_notebook(theirs, made_inert=True) == normalised_notebook(ours)
