@@ -198,7 +198,10 @@ class ReferenceSession:
 
     def __init__(self, names: dict):
         self.names = names
-        self.calls, self.deadline, self.wrote_stderr = 0, 0.0, False
+        self.calls, self.deadline, self.wrote_stderr, self.refused = 0, 0.0, False, ""
+
+    def left(self, limit: float) -> float:
+        return limit  # no budget: the reference is the instructor's
 
     def ask(self, message: dict) -> dict:
         handler = {"lookup": worker.lookup, "call": worker.call}[message["op"]]
