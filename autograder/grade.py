@@ -8,12 +8,12 @@ nothing is written to stderr, so honest submissions get the same scores as with 
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.spec import AssignmentSpec
 from autograder.submission import read_submission
-from autograder.verdict import Judge, Options, Verdict
+from autograder.verdict import Disclosure, Judge, Options, Verdict
 
 __all__ = ["CellResult", "Options", "Result", "grade_submission"]
 
@@ -63,7 +63,7 @@ def grade_submission(spec: AssignmentSpec, released, folder: Path, student: str,
         cells = [CellResult(t.grade_id, t.points, 0.0, "not run") for t in spec.tests]
         return Result(student, spec.name, submission.status, submission.message, cells, submission.flags)
     result = Result(student, spec.name, "graded", flags=submission.flags)
-    run = Judge(spec, spec.extra_files, slot, options)
+    run = Judge(spec, spec.extra_files, slot, replace(options, disclosure=Disclosure()))
     try:
         for i, source in enumerate(submission.added.get("", [])):
             run.student_cell(f"added cell {i}", source)

@@ -30,12 +30,22 @@ KERNEL_BUILTINS = "import builtins\nbuiltins.display = lambda *objects, **option
 GRADER_GRACE = 5.0  # seconds a test cell may run here beyond the student's time limit
 
 
+@dataclass
+class Disclosure:
+    """Whether a failure may quote what the student's code returned or raised: not once the
+    instructor's reference has answered it (its code may keep the answers, in its process or its
+    files, and hand them back in a later test's message). One per submission, all its notebooks."""
+
+    quote: bool = True
+
+
 @dataclass(frozen=True)
 class Options:
     timeout: float = 30.0
     limits: Limits = field(default_factory=Limits)
     reference_for_other_functions: bool = False  # issue 14's course setting
     budget: Budget | None = None  # the submission's, when the faithful run shares it (autograder.faithful)
+    disclosure: Disclosure = field(default_factory=Disclosure, compare=False)  # the submission's
 
     @classmethod
     def from_config(cls, config, timeout: float) -> "Options":
@@ -111,6 +121,7 @@ class Judge:
         if verdict.status == "failed" and verdict.outcome != "timeout" and self.options.reference_for_other_functions:
             direct, called = reference.helpers(self.spec, test.tested, test.reads)
             if direct or called:
+                self.options.disclosure.quote = False  # from now on, the student's code has the reference's answers
                 np.random.set_state(state)
                 verdict = self.attempt(test, direct, called)
                 if verdict.status == "passed":
@@ -127,7 +138,8 @@ class Judge:
             self.namespace.update(direct)
             proxy.bind(self.namespace, self.fetched(test, direct), self.session, reference.namespace(self.spec))
             self.session.serve(called)
-            failure = testcell.run(test, self.namespace, self.options.timeout + GRADER_GRACE)
+            seconds, quote = self.options.timeout + GRADER_GRACE, self.options.disclosure.quote
+            failure = testcell.run(test, self.namespace, seconds, quote)
         except Unverifiable as error:
             return Verdict(test.grade_id, "unverifiable", str(error))
         except testcell.GraderTimeout:
@@ -136,7 +148,7 @@ class Judge:
             return Verdict(test.grade_id, "failed", reason, "timeout")
         except StudentCodeError as error:
             outcome = "timeout" if error.timed_out else "error"
-            reason = f"your code failed during a test: {str(error).splitlines()[0][:300]}"
+            reason = f"your code failed during a test: {testcell.told(error)}"
             return Verdict(test.grade_id, "failed", reason, outcome)
         finally:
             self.session.serve({})
@@ -198,7 +210,8 @@ def judge(source_nb: Path, submitted, workdir_files: list[Path], slot: int, opti
             elif grade_id not in tests:
                 run.student_cell(grade_id or f"cell {index}", cell.get("source", ""))
     except Exception as error:  # noqa: BLE001 (a grader bug on one notebook must not stop the batch, nor cost points)
-        reason = f"the grader could not judge this notebook: {type(error).__name__}: {str(error)[:200]}"
+        # the error's text may quote what the sandbox sent: only its type is said
+        reason = f"the grader could not judge this notebook: {type(error).__name__}"
         verdicts.update({g: Verdict(g, "unverifiable", reason) for g in tests if g not in verdicts})
     finally:
         run.close()
