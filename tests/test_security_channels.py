@@ -10,13 +10,13 @@ import sys
 
 import nbformat
 import pytest
+from test_verdict import answer, cell, graded_cell, judged
 
 from autograder.batch import grade_class
 from autograder.course_dir import Course
 from autograder.grade import Options
 from course import paths, sample_class
 from course.nbgrader_cli import run_nbgrader
-from test_verdict import answer, cell, graded_cell, judged
 
 ASSIGNMENT = "fc_net"
 PRINTED = "PRINTED-WHILE-A-TEST-RAN"  # the answers print it in two parts: their source does not hold it
