@@ -175,8 +175,9 @@ def memory_limit(extra_bytes: int):
 
 def run(test: TestCell, namespace: dict, seconds: float, quote: bool = True) -> str:
     """Run the test cell; return why it failed, in words safe to show the student ('' if it passed),
-    quoting the failure's message only with `quote`. The student's code failing raises TestFailure; Unverifiable and GraderTimeout (after `seconds`)
-    propagate; running out of memory (TEST_MEMORY_BYTES) fails the test."""
+    quoting the failure's message only with `quote`. The student's code failing raises TestFailure;
+    Unverifiable and GraderTimeout (after `seconds`) propagate; running out of memory
+    (TEST_MEMORY_BYTES) fails the test."""
     label = f"<{test.grade_id}>"
     stderr = io.StringIO()
     with (
