@@ -123,10 +123,12 @@ class Judge:
             if direct or called:
                 self.options.disclosure.quote = False  # from now on, the student's code has the reference's answers
                 np.random.set_state(state)
-                verdict = self.attempt(test, direct, called)
-                if verdict.status == "passed":
+                again = self.attempt(test, direct, called)
+                if again.status == "passed":
                     used = ", ".join(sorted({*direct, *called}))
-                    verdict = replace(verdict, reason=f"passed with the instructor's {used} in place of yours")
+                    return replace(again, reason=f"passed with the instructor's {used} in place of yours")
+                # failed again: the first attempt says why, in what was said before the reference answered
+                return verdict if again.status == "failed" else again
         return verdict
 
     def attempt(self, test: TestCell, direct: dict, called: dict) -> Verdict:

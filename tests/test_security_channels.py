@@ -56,8 +56,8 @@ def L_model_backward(AL, Y, caches):
 # Gradescope's attack: linear_activation_forward records every input its tests give it, hidden ones
 # included; L_model_forward fails with the student's own helper, so the cell is judged again with
 # the instructor's linear_activation_forward served to it; it then asks the reference for its
-# answers on the recorded inputs, and hands them back in its error, or as its result (which the
-# test's message prints).
+# answers on the recorded inputs, and hands them back in its error; compute_cost, tested next, hands
+# them back too, in its error or as its result (which the test's message prints).
 RECORDS_INPUTS = """
 _inputs = []
 _own_layer = linear_activation_forward
@@ -71,17 +71,25 @@ def linear_activation_forward(A_prev, W, b, activation):
 _recording = linear_activation_forward
 """
 ASKS_THE_REFERENCE = """
+_answers = []
+
+
 def L_model_forward(X, parameters):
     if linear_activation_forward is _recording:
         raise ValueError("fail with my own helper, to be judged again with the instructor's")
-    answers = []
     for inputs in _inputs:
         try:
-            answers.append(linear_activation_forward(*inputs)[0])
+            _answers.append(linear_activation_forward(*inputs)[0])
         except RuntimeError:  # the inputs a test gives to see it raise
             pass
+    raise ValueError("LEAKED " + repr(_answers))
+"""
+HANDS_THEM_BACK = """
+def compute_cost(AL, Y):
     {hand_back}
 """
+IN_AN_ERROR = 'raise ValueError("LEAKED " + repr(_answers))'
+AS_A_RESULT = "return float(4242.4242 + 0 * _answers[0].sum())"
 PRINTS = """
 _own_sigmoid = sigmoid
 
@@ -90,8 +98,6 @@ def sigmoid(Z):
     print("PRINTED-WHILE" + "-A-TEST-RAN")
     return _own_sigmoid(Z)
 """
-IN_AN_ERROR = 'raise ValueError("LEAKED " + repr(answers))'
-AS_A_RESULT = "return np.full((1, 4), 4242.4242 + 0 * answers[0].sum()), []"
 
 
 def hidden_lines(assignment: str) -> set[str]:
@@ -163,16 +169,21 @@ def test_the_references_answers_do_not_reach_results_json(tmp_path, hand_back, m
         ASSIGNMENT,
         {
             "linear_activation_forward": source_answer("linear_activation_forward") + RECORDS_INPUTS,
-            "L_model_forward": ASKS_THE_REFERENCE.format(hand_back=hand_back),
+            "L_model_forward": ASKS_THE_REFERENCE,
+            "compute_cost": HANDS_THEM_BACK.format(hand_back=hand_back),
         },
     )
     nbformat.write(hostile, submission / f"{ASSIGNMENT}.ipynb")
     results = run_gradescope(submission, tmp_path / "results.json")
     shown = json.dumps({"output": results["output"], "tests": results["tests"]})
-    test = next(t for t in results["tests"] if t["name"] == "test_L_model_forward")
-    assert test["score"] == 0, "it never computes anything itself"
-    assert mark not in shown, test["output"]
-    assert " of the test:\n" in test["output"], "the student still learns which visible line failed"
+    tests = {t["name"]: t for t in results["tests"]}
+    assert tests["test_L_model_forward"]["score"] == tests["test_compute_cost"]["score"] == 0
+    assert mark not in tests["test_compute_cost"]["output"], "a later test, after the reference answered"
+    assert "LEAKED" not in tests["test_L_model_forward"]["output"], "the re-judge with the reference"
+    assert "LEAKED" not in shown and mark not in shown, shown[:3000]
+    said = tests["test_L_model_forward"]["output"]
+    assert "fail with my own helper" in said, "what failed before the reference answered is said"
+    assert " of the test:\n" in tests["test_compute_cost"]["output"], "the student still learns which line failed"
 
 
 CHECKS_IN_A_HELPER = """\
