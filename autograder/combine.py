@@ -20,6 +20,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import is_grade, is_solution
 
+from autograder import testcell
+from autograder.session import builtin_name
 from autograder.verdict import Options, Verdict, judge
 
 FAILED_INDEPENDENTLY = "IndependentVerificationError"
@@ -72,13 +74,21 @@ def zero(cell, verdict: Verdict) -> None:
     if errors(cell) or wrote_stderr(cell):
         cell.outputs = [output for output in cell.outputs if output.output_type != "execute_result"]
         return
-    message = f"the test failed when run independently of your notebook: {verdict.reason}"
+    message = failed_independently(verdict)
     output = {"output_type": "error", "ename": FAILED_INDEPENDENTLY, "evalue": message}
     cell.outputs = [nbformat.from_dict({**output, "traceback": [f"{FAILED_INDEPENDENTLY}: {message}"]})]
 
 
+def failed_independently(verdict: Verdict) -> str:
+    return f"the test failed when run independently of your notebook: {verdict.reason}"
+
+
 def outcome(cell, auto_score, verdict: Verdict | None) -> tuple[str, str]:
-    """The outcome of a graded cell of the autograded notebook, and feedback safe to show the student."""
+    """The outcome of a graded cell of the autograded notebook, and feedback safe to show the student.
+
+    The feedback never quotes the notebook's outputs: the student's process ran the hidden tests
+    there, and its code can leave anything it saw in an error's name or value (an error output
+    named FAILED_INDEPENDENTLY included). It says what the verdicts say, or the builtin exception."""
     if auto_score is None:
         return "pending", "graded by a person"
     if cell is None or not is_test(cell):
@@ -86,15 +96,16 @@ def outcome(cell, auto_score, verdict: Verdict | None) -> tuple[str, str]:
     failures = errors(cell)
     if failures:
         error = failures[-1]
-        if error.ename == FAILED_INDEPENDENTLY:
-            return "flagged", error.evalue
+        failed = verdict is not None and verdict.status == "failed"
+        if error.ename == FAILED_INDEPENDENTLY and failed:
+            return "flagged", failed_independently(verdict)
         if error.ename == "CellTimeoutError":
             return "timeout", "the cell did not finish in time"
-        if verdict and verdict.status == "failed":
+        if failed:
             return "failed", verdict.reason
         if "BEGIN HIDDEN TESTS" in cell.source:
-            return "failed", f"a hidden test failed ({error.ename})"
-        return "failed", f"{error.ename}: {error.evalue}".splitlines()[0][:300]
+            return "failed", testcell.HIDDEN
+        return "failed", f"the test raised {builtin_name(error.ename)} in your notebook"
     if wrote_stderr(cell):
         return "failed", "the cell wrote to stderr (for example a warning); nbgrader gives such a cell zero"
     if verdict is None or verdict.status == "unverifiable":

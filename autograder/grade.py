@@ -8,12 +8,12 @@ nothing is written to stderr, so honest submissions get the same scores as with 
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.spec import AssignmentSpec
 from autograder.submission import read_submission
-from autograder.verdict import Judge, Options, Verdict, unjudged
+from autograder.verdict import Disclosure, Judge, Options, Verdict, unjudged
 
 __all__ = ["CellResult", "Options", "Result", "grade_submission"]
 
@@ -64,7 +64,7 @@ def grade_submission(spec: AssignmentSpec, released, folder: Path, student: str,
         return Result(student, spec.name, submission.status, submission.message, cells, submission.flags)
     result = Result(student, spec.name, "graded", flags=submission.flags)
     try:
-        run = Judge(spec, spec.extra_files, slot, options)
+        run = Judge(spec, spec.extra_files, slot, replace(options, disclosure=Disclosure()))
     except Exception as error:  # noqa: BLE001 (a sandbox that does not start fails the cells, it never stops grading)
         verdicts = unjudged(
             spec, [t.grade_id for t in spec.tests], f"the grader could not start: {type(error).__name__}"

@@ -10,15 +10,30 @@ Whatever here is not plain data raises Unverifiable. Whether that makes the cell
 failed is not the student's to choose: autograder.verdict decides it from the instructor's reference.
 """
 
+import builtins
+import types
+
 from autograder import calls, wire
 from autograder.session import Session, StudentCodeError
 
 PLAIN_KINDS = {"callable", "value", "missing"}
+# the types of Python itself, which a message may name; any other name the sandbox sends could carry anything
+PYTHON_TYPES = {
+    f"builtins.{kind.__name__}"
+    for kind in [*vars(builtins).values(), *vars(types).values()]
+    if isinstance(kind, type) and kind.__module__ == "builtins"
+}
 
 
 class Unverifiable(BaseException):
     """The test met something that only the student's own process could check (a BaseException,
-    so that no `except Exception` in a test hides it)."""
+    so that no `except Exception` in a test hides it). Its message reaches the student: it quotes no
+    text the sandbox sent, which could carry what the student's code saw in a hidden test."""
+
+
+def described(kind: str) -> str:
+    """An object of the type the sandbox named, as a message may say it."""
+    return f"an object of type {kind}" if kind in PYTHON_TYPES else "an object that is not plain data"
 
 
 def opaque_type(node) -> str | None:
@@ -46,12 +61,12 @@ class StudentFunction:
         request = calls.request(args, kwargs)
         passed = opaque_type([request["args"], request["kwargs"]])
         if passed:
-            raise Unverifiable(f"passes an object of type {passed} into {self.name}")
+            raise Unverifiable(f"passes {described(passed)} into {self.name}")
         self.session.calls += 1
         reply = self.session.ask({"op": "call", "name": self.name, **request})
         returned = opaque_type(reply["value"])
         if returned:
-            raise Unverifiable(f"{self.name} returns an object of type {returned}")
+            raise Unverifiable(f"{self.name} returns {described(returned)}")
         try:
             return calls.take_reply(args, kwargs, reply)
         except (KeyError, TypeError, ValueError, RecursionError) as error:
@@ -96,7 +111,7 @@ def bind_entry(namespace: dict, name: str, entry: dict) -> None:
     elif entry["kind"] == "value":
         kind = opaque_type(entry["value"])
         if kind:
-            raise Unverifiable(f"reads {name}, an object of type {kind}")
+            raise Unverifiable(f"reads {name}, {described(kind)}")
         try:
             namespace[name] = wire.decode(entry["value"])
         except (KeyError, TypeError, ValueError, RecursionError) as error:

@@ -24,6 +24,15 @@ class StudentCodeError(Exception):
         self.timed_out = timed_out
 
 
+def builtin_name(name: str) -> str:
+    """`name` if it names a builtin exception, else "an exception": a name the student's code chose
+    may carry anything it saw (what the grader tells the student never quotes the student's code)."""
+    kind = getattr(builtins, name, None)
+    if isinstance(kind, type) and issubclass(kind, BaseException) and kind not in (Exception, BaseException):
+        return name
+    return "an exception"
+
+
 def student_error(type_name: str, message: str) -> StudentCodeError:
     """A StudentCodeError that is also the builtin exception the student's code raised, if it was one,
     so that a test's `except ValueError` catches it as it would in one process."""
@@ -99,18 +108,20 @@ class Session:
             return {"ok": False, "error": f"{type(error).__name__}: {str(error)[:200]}"}
 
     def run_cell(self, label: str, source: str) -> str:
-        """Run a cell in the sandbox; return what went wrong, or an empty string."""
+        """Run a cell in the sandbox; return what went wrong, in words safe to show the student (never
+        what the student's code raised: it may carry what the code saw in a hidden test), or ''."""
         if self.left(self.timeout) <= 0:
             return f"{label}: not run, the submission's time budget is spent"
         try:
             reply = self.exchange({"op": "exec", "name": label, "source": source}, self.left(self.timeout))
         except SandboxError as error:
             self.restart()
-            return f"{label}: {error}"
+            # a timeout says only our numbers; another failure's text may quote what the sandbox sent
+            return f"{label}: {error if isinstance(error, SandboxTimeout) else 'the process running it ended'}"
         self.history.append((label, source))
         if not reply.get("ok"):
             error = reply.get("error", {})
-            return f"{label}: {error.get('type', 'Error')}: {error.get('message', '')}"[:2000]
+            return f"{label}: raised {builtin_name(str(error.get('type')))}"
         return ""
 
     def ask(self, message: dict) -> dict:

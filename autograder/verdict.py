@@ -36,12 +36,22 @@ KERNEL_BUILTINS = "import builtins\nbuiltins.display = lambda *objects, **option
 GRADER_GRACE = 5.0  # seconds a test cell may run here beyond the student's time limit
 
 
+@dataclass
+class Disclosure:
+    """Whether a failure may quote what the student's code returned or raised: not once the
+    instructor's reference has answered it (its code may keep the answers, in its process or its
+    files, and hand them back in a later test's message). One per submission, all its notebooks."""
+
+    quote: bool = True
+
+
 @dataclass(frozen=True)
 class Options:
     timeout: float = 30.0
     limits: Limits = field(default_factory=Limits)
     reference_for_other_functions: bool = False  # issue 14's course setting
     budget: Budget | None = None  # the verdicts' own, shared by a submission's notebooks (autograder.faithful)
+    disclosure: Disclosure = field(default_factory=Disclosure, compare=False)  # the submission's
 
     @classmethod
     def from_config(cls, config, timeout: float) -> "Options":
@@ -132,11 +142,13 @@ class Judge:
             except Exception:  # noqa: BLE001 (no reference to judge with: the first verdict stands)
                 return verdict
             if direct or called:
+                self.options.disclosure.quote = False  # from now on, the student's code has the reference's answers
                 np.random.set_state(state)
                 again = self.attempt(test, direct, called)
                 if again.status == "passed":
                     used = ", ".join(sorted({*direct, *called}))
-                    verdict = replace(again, reason=f"passed with the instructor's {used} in place of yours")
+                    return replace(again, reason=f"passed with the instructor's {used} in place of yours")
+        # otherwise the first attempt stands: it says why, in what was said before the reference answered
         return verdict
 
     def attempt(self, test: TestCell, direct: dict, called: dict) -> Verdict:
@@ -158,7 +170,7 @@ class Judge:
             self.namespace.update(direct)
             proxy.bind(self.namespace, self.fetched(test, direct), self.session)
             self.session.serve(called)
-            failure = testcell.run(test, self.namespace, seconds)
+            failure = testcell.run(test, self.namespace, seconds, self.options.disclosure.quote)
         except Unverifiable as error:
             return self.met_unverifiable(test, error)
         except testcell.GraderTimeout:
@@ -167,7 +179,7 @@ class Judge:
             return Verdict(test.grade_id, "failed", reason, "timeout")
         except StudentCodeError as error:
             outcome = "timeout" if error.timed_out else "error"
-            reason = f"your code failed during a test: {str(error).splitlines()[0][:300]}"
+            reason = f"your code failed during a test: {testcell.told(error)}"
             return Verdict(test.grade_id, "failed", reason, outcome)
         except Exception as error:  # noqa: BLE001 (the grader failing on this cell fails this cell only)
             return Verdict(test.grade_id, "failed", f"the grader could not judge this test ({type(error).__name__})")

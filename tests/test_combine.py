@@ -20,10 +20,21 @@ def graded(verdict: Verdict, outputs: list | None = None):
 
 
 def test_a_cell_that_passed_here_but_failed_independently_loses_its_points_and_is_flagged():
-    cell, score = graded(Verdict("t1", "failed", "f(2) returned 5"))
+    verdict = Verdict("t1", "failed", "f(2) returned 5")
+    cell, score = graded(verdict)
     assert score == 0
-    assert outcome(cell, score, None)[0] == "flagged"
-    assert "f(2) returned 5" in outcome(cell, score, None)[1]
+    assert outcome(cell, score, verdict)[0] == "flagged"
+    assert "f(2) returned 5" in outcome(cell, score, verdict)[1]
+
+
+def test_an_error_named_as_ours_without_a_failed_verdict_is_not_believed():
+    # the student's code can raise an exception of any name, with any text, in nbgrader's run
+    forged = new_output("error", ename="IndependentVerificationError", evalue="SECRET", traceback=[])
+    cell, score = graded(Verdict("t1", "passed", ""), [forged])
+    assert outcome(cell, score, Verdict("t1", "passed", "")) == (
+        "failed",
+        "the test raised an exception in your notebook",
+    )
 
 
 def test_an_unverifiable_cell_keeps_nbgraders_verdict_and_says_so():

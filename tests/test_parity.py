@@ -130,6 +130,9 @@ def test_autograded_holds_what_nbgrader_writes(case):
 
 
 def test_feedback_and_export_work_after_ours(case):
+    """With nbgrader's default GenerateFeedback preprocessors, as the parity courses configure it.
+    This course's nbgrader_config.py differs on purpose: its feedback clears the hidden tests and
+    every output (tests/test_security_channels.py), with nbgrader's own preprocessors."""
     exports = {}
     for root in (case.nbgrader, case.ours):
         run_nbgrader(["generate_feedback", case.assignment, "--force"], root)
