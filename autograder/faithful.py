@@ -29,6 +29,7 @@ from autograder.executor import Run, SandboxExecute, folder_items, run_notebook
 from autograder.grade import CellResult, Options, Result
 from autograder.inert import InertContent
 from autograder.sandbox import Budget, autograde_environment, drop_zygote
+from autograder.verdict import Disclosure
 
 nbgrader_speedups.install()
 
@@ -47,9 +48,11 @@ class CombineVerdicts(NbGraderPreprocessor):
         run, name = resources["autograder"]["run"], resources["nbgrader"]["notebook"]
         if run.verdicts is None:
             items = folder_items(Path(resources["metadata"]["path"]))
+            drop_zygote(SandboxExecute.slot)  # nbgrader's run here ran the hidden tests: the verdicts get a new one
+            options = replace(self.options, disclosure=Disclosure())
             try:
                 run.verdicts = combine.verdicts_for(
-                    self.source / f"{name}.ipynb", nb, items, SandboxExecute.slot, self.options
+                    self.source / f"{name}.ipynb", nb, items, SandboxExecute.slot, options
                 )
             finally:
                 drop_zygote(SandboxExecute.slot)
