@@ -9,6 +9,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from nbgrader.utils import determine_grade
+from test_verdict import answer, cell, graded_cell, judged
 
 from autograder import combine, gradescope, sandbox
 from autograder.batch import grade_class
@@ -16,37 +17,11 @@ from autograder.course_dir import Course
 from autograder.grade import Options as GradeOptions
 from autograder.spec import read_spec
 from autograder.submission import code_flags
-from autograder.verdict import Options, Verdict, judge
+from autograder.verdict import Verdict
 from course import paths, sample_class
 from course.check import nbgrader_meta, verifiability
 
-OPTIONS = Options(timeout=10)
 ASSIGNMENT = "fc_net"
-
-
-def cell(source, grade_id=None, *, solution=False, grade=False, points=1):
-    new = nbformat.v4.new_code_cell(source)
-    if grade_id:
-        meta = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": not solution}
-        new.metadata["nbgrader"] = {**meta, "points": points, "schema_version": 3} if grade else meta
-    return new
-
-
-def answer(source, grade_id):
-    return cell(source, grade_id, solution=True)
-
-
-def graded_cell(source, grade_id):
-    return cell(source, grade_id, grade=True)
-
-
-def judged(tmp_path, source_cells, submitted_cells, options=OPTIONS):
-    folder = tmp_path / "source" / "lesson"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "lesson.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=source_cells), path)
-    verdicts = judge(path, nbformat.v4.new_notebook(cells=submitted_cells), [], 0, options)
-    return {g: (v.status, v.reason) for g, v in verdicts.items()}
 
 
 def lesson(double_body="return 2 * x"):

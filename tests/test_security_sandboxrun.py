@@ -8,11 +8,9 @@ import subprocess
 
 import nbformat
 import pytest
+from test_autograder_corpus import grade_students
 
 from autograder import faithful, sandbox, wire
-from autograder.batch import grade_class
-from autograder.course_dir import Course
-from autograder.grade import Options
 from course import sample_class
 from course.check import nbgrader_meta
 
@@ -108,17 +106,6 @@ def with_cells(nb, *sources: str):
     return nb
 
 
-def grade(tmp_path, submissions: dict, timeout: float = 5) -> dict:
-    course_root = tmp_path / "course"
-    sample_class.create(course_root, [ASSIGNMENT], ())
-    for student, nb in submissions.items():
-        folder = course_root / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / FILE)
-    results = grade_class(Course(course_root), ASSIGNMENT, options=Options(timeout=timeout), workers=1, progress=False)
-    return {r.student: r for r in results}
-
-
 def scores(result) -> dict:
     return {cell.grade_id: cell.score for cell in result.cells}
 
@@ -127,7 +114,7 @@ def scores(result) -> dict:
 def graded(tmp_path_factory) -> dict:
     replays = sample_class.solutions_filled_in(ASSIGNMENT, {"sigmoid_relu": REPLAYS_HIDDEN_EXPECTATIONS})
     switches = sample_class.solutions_filled_in(ASSIGNMENT, {"update_parameters": UPDATES_UNDER_AUTOGRADE})
-    return grade(tmp_path_factory.mktemp("sandboxrun"), {"replays": replays, "switches": switches})
+    return grade_students(tmp_path_factory.mktemp("sandboxrun"), {"replays": replays, "switches": switches})
 
 
 def test_the_verdicts_run_finds_nothing_that_nbgraders_run_left(graded):
@@ -157,7 +144,7 @@ def test_honest_slow_cells_do_not_use_up_the_verdicts_budget(tmp_path, monkeypat
     budget of nbgrader's run, must leave the verdict, which runs them again, a budget of its own."""
     monkeypatch.setattr(faithful, "Budget", QuickBudget)
     nb = with_cells(sample_class.solutions_filled_in(ASSIGNMENT, {}), *["import time\ntime.sleep(0.8)"] * 12)
-    result = grade(tmp_path, {"slow": nb}, timeout=1)["slow"]
+    result = grade_students(tmp_path, {"slow": nb}, timeout=1)["slow"]
     assert (result.score, result.flags) == (100, [])
     budget = QuickBudget.for_cells(1, len(result.cells)).seconds
     assert result.seconds < 2 * budget + 5  # each run within its budget; the grader's own work adds little

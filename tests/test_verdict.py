@@ -37,7 +37,7 @@ def graded_cell(source, grade_id):
 
 def write_source(tmp_path, cells):
     folder = tmp_path / "source" / "lesson"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "lesson.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
     return path
