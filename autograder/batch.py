@@ -61,10 +61,19 @@ def unparsable(folder: Path, names) -> str:
     return ""
 
 
+def refused_submission(course: Course, assignment: str, student: str) -> str:
+    """Why a student's submission cannot be read safely ("" if it can): its folder, or the student's
+    folder above it (a link there could make a classmate's work this student's), or what they hold."""
+    student_folder = course.submission_folder(student, assignment).parent
+    if student_folder.is_symlink():
+        return f"refused: the folder {shown_name(student)} is a symbolic link, which is not followed"
+    return refused(course.submission_folder(student, assignment))
+
+
 def prepare(course: Course, assignment: str, student: str, slot: int, options: Options) -> tuple:
     """What a worker computes for one submission: (student, runs by notebook, flags, seconds)."""
     started = time.monotonic()
-    if refused(course.submission_folder(student, assignment)):
+    if refused_submission(course, assignment, student):
         return student, {}, [], time.monotonic() - started
     try:
         runs = execute_ahead(course, assignment, student, slot, options)
@@ -122,7 +131,7 @@ def grade_one(converter: Converter, course: Course, assignment: str, names, stud
     if not any((folder / f"{name}.ipynb").exists() for name in names):
         expected = ", ".join(f"{name}.ipynb" for name in names)
         return Result(student, assignment, "missing", f"no notebook ({expected}) in {folder}", flags=flags)
-    problem = refused(folder) or unparsable(folder, names)
+    problem = refused_submission(course, assignment, student) or unparsable(folder, names)
     if problem:
         return Result(student, assignment, "unreadable", problem, flags=flags)
     try:

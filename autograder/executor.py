@@ -20,6 +20,7 @@ import nbformat
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution, is_task
 
+from autograder.notebook import valid_text
 from autograder.replies import NOTEBOOK_OUTPUT_CAP, cell_allowance, check_reply, output_size
 from autograder.sandbox import (
     ZYGOTE_TIMEOUT,
@@ -41,6 +42,18 @@ DIED = {
     "evalue": "the Python process running the notebook ended",
     "traceback": ["DeadKernelError: the Python process running the notebook ended (exit, crash or killed)"],
 }
+
+
+def as_valid_text(node):
+    """An output with every string writable as UTF-8: printed text may hold lone surrogates, which
+    would stop nbgrader's converter from saving the notebook (and cost every cell)."""
+    if type(node) is str:
+        return valid_text(node)
+    if type(node) is list:
+        return [as_valid_text(item) for item in node]
+    if type(node) is dict:
+        return {key: as_valid_text(value) for key, value in node.items()}
+    return node
 
 
 @dataclass
@@ -111,7 +124,7 @@ class Executor:
             message = f"the cell's outputs hold {size} characters, more than the grader accepts ({allowed})"
             outputs = [{"output_type": "error", "ename": "OutputLimitError", "evalue": message, "traceback": [message]}]
         self.room -= sum(output_size(output) for output in outputs)
-        return outputs
+        return [as_valid_text(output) for output in outputs]
 
     def restart(self) -> None:
         """A fresh worker, with the cells that ran before replayed (their outputs dropped) for one timeout."""

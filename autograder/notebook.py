@@ -6,6 +6,7 @@ seconds, which grading one submission cannot spare.
 
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ MAX_BYTES = 32 * 2**20  # honest notebooks with their figures are a few megabyte
 MAX_CONTAINERS = 500_000
 MAX_VALUES = 4_000_000  # a line of source or output is one
 MAX_DEPTH = 64  # a notebook nests about 6 deep
+MAX_CELLS = 10_000  # a lesson has about a hundred; nbgrader's converter takes about 2 ms per cell
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # how JSON writes half of a UTF-16 pair
 
 
 class NotebookError(ValueError):
@@ -74,6 +77,20 @@ def read_submitted(path: Path, limit: int = MAX_BYTES) -> bytes:
     return data
 
 
+def is_unicode(data) -> bool:
+    """Whether every string in the JSON data can be written as UTF-8 (nbgrader writes it so)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def valid_text(text: str) -> str:
+    """The text with any lone UTF-16 surrogate (which no UTF-8 file can hold) replaced by U+FFFD."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def parse(text: str | bytes) -> list[Cell]:
     """The cells of a version 4 notebook; json.JSONDecodeError or NotebookError if it is not one."""
     body = text.encode() if type(text) is str else text
@@ -88,6 +105,10 @@ def parse(text: str | bytes) -> list[Cell]:
         raise NotebookError(f"is too large for a notebook: {error}") from None
     if type(data) is not dict or type(data.get("cells")) is not list:
         raise NotebookError("has no list of cells")
+    if len(data["cells"]) > MAX_CELLS:
+        raise NotebookError(f"has {len(data['cells'])} cells, more than the {MAX_CELLS} a notebook may have here")
+    if SURROGATE_ESCAPE.search(body) and not is_unicode(data):
+        raise NotebookError("holds text that is not Unicode (half of a UTF-16 surrogate pair)")
     if data.get("nbformat") != 4:
         raise NotebookError(f"is in notebook format {data.get('nbformat')!r}, not 4")
     cells = []
