@@ -48,7 +48,10 @@ def test_every_graded_function_has_five_bugs(assignment):
     assert len(names) == len(set(names)), "bug names must be unique within an assignment"
 
 
-@pytest.mark.parametrize(("graded", "bug"), CASES, ids=[f"{a}-{b.name}" for a, b in CASES], indirect=["graded"])
+# scope: one grading per assignment for all its bugs' tests (pytest would take each bug for a new one)
+@pytest.mark.parametrize(
+    ("graded", "bug"), CASES, ids=[f"{a}-{b.name}" for a, b in CASES], indirect=["graded"], scope="module"
+)
 def test_the_visible_test_catches_the_bug(graded, bug):
     cells = {c.grade_id: c for c in graded[student_id(bug)].cells}
     caught = cells[bug.test]
@@ -57,7 +60,9 @@ def test_the_visible_test_catches_the_bug(graded, bug):
     assert bug.message in caught.feedback, f"{bug.test}'s message does not name the cause: {caught.feedback!r}"
 
 
-@pytest.mark.parametrize(("graded", "bug"), CASES, ids=[f"{a}-{b.name}" for a, b in CASES], indirect=["graded"])
+@pytest.mark.parametrize(
+    ("graded", "bug"), CASES, ids=[f"{a}-{b.name}" for a, b in CASES], indirect=["graded"], scope="module"
+)
 def test_one_bug_costs_its_points_once(graded, bug):
     lost = [c.grade_id for c in graded[student_id(bug)].cells if c.score < c.points]
     assert lost == [bug.test], f"{bug.name} cost the points of {lost}"
