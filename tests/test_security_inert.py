@@ -130,13 +130,14 @@ def test_the_autograde_chain_makes_content_inert_after_the_grades_are_saved():
 
 @pytest.fixture(scope="module")
 def hostile_course(tmp_path_factory):
-    """The pyobjects course with a student whose id would be a formula and change the terminal,
-    whose notebook carries every payload and a cell that nbgrader's validation error quotes."""
+    """The pyobjects course with a student whose id would be a formula and change the terminal (refused
+    before anything reads the folder), and one whose notebook carries every payload and a cell that
+    nbgrader's validation error quotes."""
     root = tmp_path_factory.mktemp("inert-cli") / "course"
     prepare(CASES["pyobjects"], root)
     hand_in(root, ASSIGNMENT, "functions", honest_student="alice")
-    folder = root / "submitted" / HOSTILE_ID
-    shutil.move(root / "submitted" / "mallory", folder)
+    shutil.copytree(root / "submitted" / "mallory", root / "submitted" / HOSTILE_ID)
+    folder = root / "submitted" / "mallory"
     nb = nbformat.read(folder / ASSIGNMENT / "objects.ipynb", as_version=4)
     # nbgrader drops a grade id it does not know, then refuses the cell, quoting it
     quoted = {"solution": True, "grade": False, "locked": False, "grade_id": "mine", "schema_version": 3}
@@ -149,7 +150,7 @@ def hostile_course(tmp_path_factory):
 
 def test_what_the_grader_prints_and_writes_is_escaped(hostile_course):
     command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--root", str(hostile_course)]
-    command += ["--student", HOSTILE_ID, "--student", "alice"]
+    command += ["--student", HOSTILE_ID, "--student", "alice", "--student", "mallory"]
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900)
     printed = done.stdout + done.stderr
     assert done.returncode == 0, printed
@@ -158,7 +159,7 @@ def test_what_the_grader_prints_and_writes_is_escaped(hostile_course):
     assert not re.search("[\x07\x1b\x9b]", printed)
     rows = list(csv.reader((hostile_course / "reports" / f"{ASSIGNMENT}.csv").open()))
     students = [row[0] for row in rows[1:]]
-    assert students == ["'=2+3\\x1b]0;owned\\x07\\x1bc\\x9b2J", "alice"]
+    assert sorted(students) == ["'=2+3\\x1b]0;owned\\x07\\x1bc\\x9b2J", "alice", "mallory"]
 
 
 def test_the_csv_neutralises_formulas_but_not_numbers(tmp_path):
