@@ -6,6 +6,8 @@ What may differ in autograded/ notebooks, and is normalised away before comparin
 - execution counts and the timing metadata nbclient records (`metadata.execution`): another
   executor runs the cells at other times, and may skip cells that cannot change a score;
 - outputs of cells that are not graded, for the same reason;
+- where a stream's text is cut into outputs (the kernel's flushes, which differ between two
+  nbgrader runs too);
 - tracebacks, which carry colour codes and frame names that depend on the executor; the error's
   name and value are compared;
 - image bytes (a PNG's encoder metadata) and memory addresses in reprs (`at 0x7f...`), which differ
@@ -83,6 +85,19 @@ def normalised_output(output):
     return kept
 
 
+def joined_streams(outputs: list) -> list:
+    """Consecutive writes to one stream as one output: a kernel's stream messages are cut where its
+    output buffer happened to flush (nbgrader's own runs differ there from one run to the next)."""
+    joined = []
+    for output in outputs:
+        last = joined[-1] if joined else {}
+        if output["output_type"] == "stream" and last.get("output_type") == "stream" and last["name"] == output["name"]:
+            joined[-1] = {**last, "text": last["text"] + output["text"]}
+        else:
+            joined.append(output)
+    return joined
+
+
 def normalised_notebook(path, made_inert=False):
     nb = nbformat.read(path, as_version=4)
     if made_inert:
@@ -92,7 +107,7 @@ def normalised_notebook(path, made_inert=False):
         grading = cell.metadata.get("nbgrader", {})
         kept = {"type": cell.cell_type, "source": cell.source, "nbgrader": grading}
         if cell.cell_type == "code" and grading.get("grade"):
-            kept["outputs"] = [normalised_output(o) for o in cell.outputs]
+            kept["outputs"] = joined_streams([normalised_output(o) for o in cell.outputs])
         cells.append(kept)
     return {"kernelspec": nb.metadata.get("kernelspec"), "cells": cells}
 
